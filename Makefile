@@ -1,0 +1,40 @@
+# Each target creates .venv by itself; nothing needs to be installed beforehand
+# except python3 (>= 3.11) and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	# The stock pip of older Pythons cannot resolve lxml[html-clean]: upgrade it first.
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[dev,bench]'
+	touch $@
+
+## demo: start the bundled offline demo site, crawl it, archive to archive/demo.db, export JSONL
+demo: $(VENV)/.installed
+	$(BIN)/qilucrawl demo --db archive/demo.db --out archive/demo.jsonl
+
+## test: the whole test suite (what CI runs)
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q
+
+## bench: every benchmark, each next to its baseline from the same run
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) archive/*.db archive/*.db-* archive/*.jsonl build *.egg-info

@@ -1,0 +1,1 @@
+"""Cleaning rules, as pure functions: the only place they live."""

@@ -1,0 +1,160 @@
+"""Raw parser output plus list context -> a normalized :class:`~qilucrawl.items.Article`.
+
+The same rules for every source: which of the page, the list entry and the body's boilerplate
+wins for each field, how the publish time and names are read, and what makes a page unusable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from qilucrawl.clean import dates
+from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate, split_names
+from qilucrawl.clean.html import Block, blocks_from_html, render, text_of
+from qilucrawl.clean.media import (
+    ROLLING_CATEGORY,
+    ROLLING_TAG,
+    category_slug,
+    media_tag,
+    normalize_media,
+)
+from qilucrawl.clean.text import normalize_paragraph, strip_site_suffix
+from qilucrawl.extract.base import ExtractError, RawArticle
+from qilucrawl.items import Article, Image, ListEntry, Page
+
+FLAG_SHORT_BODY = "short_body"
+FLAG_DATE_FROM_URL = "published_from_url"
+FLAG_DATE_FROM_ID = "published_from_info_code"
+_SHORT_BODY = 30  # characters; a rolling-feed flash can be this short, so it is a flag, not an error
+_HASHED_FIELDS = ("title", "subtitle", "published_at", "source", "authors", "body_html", "images")
+
+
+def build_article(raw: RawArticle, page: Page | None = None) -> Article:
+    """Clean ``raw`` into an Article; raises ExtractError when no usable article is left."""
+    entry = page.entry if page else None
+    url = page.url if page else raw.base_url
+    title = _title(raw, entry)
+    if not title:
+        raise ExtractError("no title")
+    blocks = blocks_from_html(raw.body, raw.base_url or url) if raw.body is not None else []
+    blocks = _drop_repeated_head(blocks, [title, raw.subtitle, *raw.known_lines])
+    blocks, facts = split_boilerplate(blocks)
+    body_html, body_text = render(blocks)
+    images = raw.images + [Image(b.src, b.caption) for b in blocks if b.kind == "img"]
+    if not body_text and not images:
+        raise ExtractError("no body text")
+    flags = list(raw.flags)
+    published_at = _published(raw, entry, url, flags)
+    source = facts.source or normalize_media(raw.source) or normalize_media(entry.media if entry else None)
+    article = Article(
+        info_code=entry.info_code if entry else None,
+        title=title,
+        subtitle=normalize_paragraph(raw.subtitle) or None,
+        original_title=facts.original_title or (normalize_paragraph(raw.original_title) or None),
+        summary=_summary(raw, entry),
+        published_at=published_at,
+        source=source,
+        category=category_slug(source) if source else _rolling(entry, ROLLING_CATEGORY),
+        tags=_tags(source, entry),
+        authors=_authors(raw, facts),
+        body_html=body_html,
+        body_text=body_text,
+        images=images,
+        source_url=(page.source_url or page.url) if page else raw.base_url,
+        url=url,
+        parser=raw.parser,
+        fetched_at=page.fetched_at if page else None,
+    )
+    article.quality_flags = _quality_flags(article, flags)
+    article.content_hash = content_hash(article)
+    return article
+
+
+def content_hash(article: Article) -> str:
+    """Identity of an article's content: a change here makes a new revision."""
+    record = article.to_record()
+    payload = json.dumps([record[name] for name in _HASHED_FIELDS], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _title(raw: RawArticle, entry: ListEntry | None) -> str | None:
+    for candidate in (raw.title, entry.title if entry else None):
+        if candidate and (title := strip_site_suffix(text_of(candidate))):
+            return title
+    return None
+
+
+def _drop_repeated_head(blocks: list[Block], lines: list[str | None]) -> list[Block]:
+    """A body that starts by repeating the title (or sub-title) repeats it only once."""
+    known = {normalize_paragraph(line) for line in lines if line}
+    start = 0
+    while start < len(blocks) and start < 3 and blocks[start].kind != "img" and blocks[start].text in known:
+        start += 1
+    return blocks[start:]
+
+
+def _published(raw: RawArticle, entry: ListEntry | None, url: str | None, flags: list[str]) -> str | None:
+    url_date = dates.date_from_url(url)
+    id_date = dates.date_from_info_code(entry.info_code if entry else None)
+    hint = url_date or id_date
+    year_hint = hint.year if hint else None
+    first_failure: list[str] = []
+    for candidate in (raw.published, entry.published if entry else None):
+        if candidate is None:
+            continue
+        parsed = dates.parse_datetime(candidate, year_hint=year_hint)
+        if parsed.ok:
+            flags.extend(parsed.flags)
+            return parsed.iso
+        first_failure = first_failure or parsed.flags
+    flags.extend(first_failure or [dates.FLAG_MISSING])
+    if hint is not None:
+        flags.append(FLAG_DATE_FROM_URL if url_date else FLAG_DATE_FROM_ID)
+        return dates.parse_datetime(hint.isoformat()).iso
+    return None
+
+
+def _summary(raw: RawArticle, entry: ListEntry | None) -> str | None:
+    summary = raw.summary or (entry.digest if entry else None)
+    if not summary:
+        return None
+    summary = text_of(summary)
+    # Rolling-feed digests start with "【title】".
+    if summary.startswith("【") and "】" in summary[:200]:
+        summary = summary[summary.index("】") + 1 :].strip()
+    return summary or None
+
+
+def _tags(source: str | None, entry: ListEntry | None) -> list[str]:
+    tag = media_tag(source) or _rolling(entry, ROLLING_TAG)
+    return [tag] if tag else []
+
+
+def _rolling(entry: ListEntry | None, value: str) -> str | None:
+    """Rolling-feed items with no medium are filed as existing archives file them."""
+    return value if entry and entry.digest is not None else None
+
+
+def _authors(raw: RawArticle, facts: BodyFacts) -> list[str]:
+    names: list[str] = []
+    for value in raw.authors:
+        for name in split_names(_strip_role(value)):
+            if name not in names:
+                names.append(name)
+    names += [name for name in facts.authors if name not in names]
+    return names
+
+
+def _strip_role(value: str) -> str:
+    value = normalize_paragraph(value)
+    for prefix in ("作者", "记者", "撰文", "文"):
+        if value.startswith(prefix):
+            return value[len(prefix) :].lstrip(" :：/|丨")
+    return value
+
+
+def _quality_flags(article: Article, flags: list[str]) -> list[str]:
+    if len(article.body_text) < _SHORT_BODY:
+        flags.append(FLAG_SHORT_BODY)
+    return sorted(set(flags))

@@ -1,0 +1,179 @@
+"""Lines that are about the article rather than part of it, and what they tell us.
+
+``（文章来源：齐鲁网）`` names the medium, ``原标题：…`` the original title, ``记者 蔡宇丹`` the
+author; ``责任编辑``, QR-code and share prompts, "返回" links and related-article lists are
+dropped.  Everything here works on the text of short blocks, so a long paragraph that happens to
+mention 来源 or 编辑 is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+
+from qilucrawl.clean.html import Block
+from qilucrawl.clean.media import normalize_media
+
+_SHORT = 60  # boilerplate lines are short; a paragraph longer than this is content
+
+_OPEN = r"^[\s（(【\[]*"
+_CLOSE = r"[\s）)】\]。.]*$"
+_SOURCE = re.compile(_OPEN + r"(?:文章|本文|稿件|信息|新闻)?来源\s*[:：]\s*(?P<name>[^）)】\]]+?)" + _CLOSE)
+_EDITOR = re.compile(
+    _OPEN + r"(?:责任编辑|责编|编辑|值班编辑|网络编辑|审核|终审|校对|监制|统筹|制作|编审)\s*[:：]"
+)
+_ORIGINAL_TITLE = re.compile(_OPEN + r"原标题\s*[:：]\s*(?P<title>.+?)" + _CLOSE)
+_NOISE = re.compile(
+    r"扫一扫|扫描二维码|二维码|长按识别|微信扫码|扫码关注|关注公众号|分享到|分享至|点击下载|"
+    r"打印本页|关闭窗口|【纠错】|我要纠错|字号[:：]?\s*大\s*中\s*小|责任编辑[:：]|"
+    r"^返回\S{0,8}$|^【?返回(?:顶部|首页|列表|目录)】?$|^上一篇|^下一篇|版权所有|未经授权|禁止转载|"
+    r"^点击(?:进入|查看|阅读)|^\[?查看原文\]?$|^更多精彩"
+)
+_RELATED = re.compile(
+    r"^[【\[]?(?:相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|延伸阅读|推荐阅读|热点推荐|往期回顾|猜你喜欢|热门推荐)[】\]]?\s*[:：]?$"
+)
+_ROLE = r"(?:本报|本台|本刊|新华社|中新社|央视网|大众日报|齐鲁晚报)?\s*(?:见习)?(?:记者|通讯员|作者|撰文|撰稿|文字|文|实习生|特约记者)"
+_BYLINE = re.compile(
+    r"^[\s（(【\[]*(?:" + _ROLE + r")\s*[:：/|丨]?\s*(?P<names>[^）)】\]]{1,40}?)[\s）)】\]]*$"
+)
+_BYLINE_ROLE_SPLIT = re.compile(_ROLE + r"\s*[:：/|丨]?")
+_PHOTO_ROLE = re.compile(r"(?:^|\s)(?:摄影|摄|图|图片|视频|剪辑)(?:\s*[:：/|丨]|\s)")
+_NAME_LIST_SEPARATORS = re.compile(r"[、，,;；/|丨]+|\s+(?:和|及|与)\s+")
+_NOT_A_NAME = re.compile(
+    r"\d|报道|发自|电|讯|综合|整理|消息|日|报|网|编辑|审核|摄|图|了|到|的|获悉|采访|发现|看到|走访|"
+    r"表示|介绍|说|从|对|是|在|这|我|你|他们|记者|通讯员|作者"
+)
+
+
+@dataclass(slots=True)
+class BodyFacts:
+    """What the boilerplate lines said."""
+
+    source: str | None = None
+    original_title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # texts taken out, for `qilucrawl parse`
+
+
+def split_boilerplate(blocks: list[Block]) -> tuple[list[Block], BodyFacts]:
+    """Take boilerplate blocks out of a body and read what they say."""
+    facts = BodyFacts()
+    kept: list[Block] = []
+    skipping_related = False
+    for position, block in enumerate(blocks):
+        text = block.text
+        if block.kind in ("img", "table") or (len(text) > _SHORT and not skipping_related):
+            skipping_related = False
+            kept.append(block)
+            continue
+        if skipping_related and len(text) <= 40 and block.kind in ("p", "li"):
+            facts.removed.append(text)
+            continue
+        skipping_related = False
+        if _take_fact(text, facts, near_edge=position < 8 or position >= len(blocks) - 3):
+            facts.removed.append(text)
+        elif _RELATED.match(text):
+            facts.removed.append(text)
+            skipping_related = True
+        else:
+            kept.append(block)
+    return kept, facts
+
+
+def _take_fact(text: str, facts: BodyFacts, *, near_edge: bool) -> bool:
+    """Record what a boilerplate line says; False when the line is content."""
+    if match := _ORIGINAL_TITLE.match(text):
+        facts.original_title = match["title"].strip("《》\"“” ")
+        return True
+    if match := _SOURCE.match(text):
+        name, rest = _split_trailing_fields(match["name"])
+        facts.source = facts.source or normalize_media(name)
+        facts.authors += rest
+        return True
+    if _EDITOR.match(text):
+        facts.editors.append(text)
+        return True
+    if _NOISE.search(text):
+        return True
+    if near_edge and (names := parse_byline(text)):
+        facts.authors += [name for name in names if name not in facts.authors]
+        return True
+    return False
+
+
+_TRAILING_FIELD = re.compile(r"\s*(作者|记者|编辑|责任编辑|责编)\s*[:：]\s*")
+
+
+def _split_trailing_fields(value: str) -> tuple[str, list[str]]:
+    """'齐鲁网 作者：张三 编辑：李四' -> ('齐鲁网', ['张三'])."""
+    parts = _TRAILING_FIELD.split(value)
+    pairs = zip(parts[1::2], parts[2::2])
+    authors = [name for role, names in pairs if role in ("作者", "记者") for name in split_names(names)]
+    return parts[0], authors
+
+
+def parse_byline(text: str) -> list[str]:
+    """Names in a byline such as ``记者 蔡宇丹``, ``（记者 张三 通讯员 李四）``, ``文/王五``."""
+    text = _PHOTO_ROLE.split(text)[0]
+    if not _BYLINE.match(text):
+        return []
+    names: list[str] = []
+    for chunk in _BYLINE_ROLE_SPLIT.split(text):
+        for name in split_names(chunk):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def split_names(value: str | None) -> list[str]:
+    """Person names from a list such as ``张三、李四`` or ``张三 李四``; no roles, no places."""
+    if not value:
+        return []
+    value = re.sub(r"[（(【\[].*?[）)】\]]", " ", value).strip(" （）()【】[]")
+    names: list[str] = []
+    for piece in _NAME_LIST_SEPARATORS.split(value):
+        piece = piece.strip(" :：·.。")
+        latin = re.fullmatch(r"[A-Za-z][A-Za-z .'-]*", piece)
+        for position, token in enumerate([piece] if latin else piece.split()):
+            if token.endswith("报道"):  # "蔡宇丹报道" is a name, "济南报道" after one is a place
+                if position > 0 or names:
+                    continue
+                token = token[: -len("报道")]
+            if _looks_like_name(token) and token not in names:
+                names.append(token)
+    return names
+
+
+def _looks_like_name(name: str) -> bool:
+    if not name or _NOT_A_NAME.search(name):
+        return False
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12}", name):
+        return True
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z .'-]{1,40}", name))
+
+
+# Containers whose class or id says they are not the article: share bars, QR codes, ads,
+# related lists, comments.  Matched as whole words of the attribute so "header" is not "ad".
+_NOISE_CONTAINER = re.compile(
+    r"(?:^|[\s_-])(?:share|bdshare|qrcode|qr|erweima|ewm|weixin|wechat|related|relate|xgyd|"
+    r"xgxw|recommend|tuijian|ad|ads|advert|advertisement|banner|comment|comments|pinglun|"
+    r"footer|copyright|breadcrumb|crumb|print|toolbar|tool|pages?nav|pagination)(?:$|[\s_-]|\d)",
+    re.I,
+)
+
+
+def drop_noise_containers(root: lxml.html.HtmlElement) -> None:
+    """Remove share/QR/ad/related/comment containers from a page or body tree, in place."""
+    doomed = [
+        element
+        for element in root.iter()
+        if isinstance(element.tag, str)
+        and element is not root
+        and _NOISE_CONTAINER.search(" ".join((element.get("class") or "", element.get("id") or "")))
+    ]
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()

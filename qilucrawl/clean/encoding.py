@@ -1,0 +1,82 @@
+"""Bytes to text for Chinese pages, checking the declared charset against the bytes.
+
+Chinese pages are often GBK/GB2312 and often mislabelled (declared gb2312 but stored as UTF-8,
+or the reverse).  Trusting the label is the most common failure of other extractors here, so
+the bytes decide: valid UTF-8 is UTF-8 whatever the label says (GB18030 decodes almost any
+byte string, so it cannot be the first guess), and GB2312/GBK labels are read as GB18030, their
+superset, so characters outside GB2312 survive.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-]+)""")
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-]+)", re.I)
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "euc-cn", "hz-gb-2312", "ms936"}
+# A UTF-8 page with a handful of broken bytes (a truncated download, one bad paste) is still
+# UTF-8; more invalid sequences than this share of the bytes means it is something else.
+_UTF8_ERROR_TOLERANCE = 0.001
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
+    """The charset the HTTP header or the document itself declares, if any."""
+    if content_type and (match := _HEADER_CHARSET.search(content_type)):
+        return match.group(1).decode() if isinstance(match.group(1), bytes) else match.group(1)
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().lower()
+    if name in _GB_FAMILY:
+        return "gb18030"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` and say which encoding was used."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, errors="replace"), name
+    if data.isascii():
+        return data.decode("ascii"), "ascii"
+    utf8, errors = _utf8_with_error_count(data)
+    if errors <= len(data) * _UTF8_ERROR_TOLERANCE:
+        return utf8, "utf-8"
+    declared = _codec(declared_charset(data, content_type))
+    for name in (declared, "gb18030"):
+        if name and name != "utf-8":
+            try:
+                return data.decode(name), name
+            except (UnicodeDecodeError, LookupError):
+                continue
+    best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        name = _codec(best.encoding) or best.encoding
+        return data.decode(name, errors="replace"), name
+    return utf8, "utf-8"
+
+
+def _utf8_with_error_count(data: bytes) -> tuple[str, int]:
+    try:
+        return data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        # U+FFFD already present in the page is not a decoding error.
+        return text, text.count("\ufffd") - data.count("\ufffd".encode())

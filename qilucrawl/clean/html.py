@@ -1,0 +1,332 @@
+"""Article bodies as HTML: parse any fragment into blocks, render them back sanitized.
+
+Every source ends here: feed text bodies, plain text (as ``<p>`` paragraphs), web page bodies
+picked by a site parser or the generic extractor, and Jekyll posts.  The body becomes a list of
+:class:`Block` (paragraph, heading, list item, quote, table, image, caption), boilerplate is
+taken out by :mod:`qilucrawl.clean.boilerplate`, and :func:`render` writes ``body_html`` from an
+allow-list (nh3, the Rust ``ammonia`` sanitizer, as the last gate) and ``body_text`` with one
+blank line between paragraphs.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+import nh3
+
+from qilucrawl.clean.text import normalize_paragraph, normalize_text, remove_layout_spaces
+
+# Dropped with everything inside them.
+_DROP_TAGS = {
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
+    "form", "input", "button", "select", "textarea", "option", "svg", "math", "link", "meta",
+    "template", "canvas", "audio", "video", "source", "track", "map", "area", "head", "title",
+    "base", "nav", "dialog",
+}  # fmt: skip
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "center", "figure",
+    "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
+    "blockquote", "pre", "address", "hr", "body", "html", "tbody", "thead", "tfoot", "tr", "td",
+    "th", "caption", "details", "summary", "font-block",
+}  # fmt: skip
+_HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
+_INLINE_KEEP = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "sup": "sup", "sub": "sub"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CENTERED_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
+_IMG_SOURCES = ("src", "data-src", "data-original", "original", "data-echo", "data-lazy-src")
+_MAX_CAPTION = 80
+_EMPTY_PAIR = re.compile(r"<(strong|em|sup|sub)>\s*</\1>")
+
+ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "strong", "em", "sup", "sub", "ul", "li", "blockquote", "figure",
+    "figcaption", "img", "table", "tbody", "tr", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"img": {"src", "alt"}, "td": {"colspan", "rowspan"}}
+
+
+@dataclass(slots=True)
+class Block:
+    """One unit of an article body."""
+
+    kind: str  # p, h2, h3, h4, li, quote, table, img, caption
+    text: str = ""
+    html: str = ""  # inline markup of the block (escaped text plus strong/em …)
+    src: str | None = None  # img only
+    caption: str | None = None  # img only
+    centered: bool = False
+    ancestors: tuple[int, ...] = ()  # ids of the block elements around it, for caption pairing
+    rows: list[list[str]] = field(default_factory=list)  # table only
+
+
+def parse_fragment(fragment: str) -> lxml.html.HtmlElement:
+    """Parse a body fragment (any HTML, however broken) under one ``<div>``."""
+    fragment = fragment.replace("\x00", "")
+    if not fragment.strip():
+        return lxml.html.Element("div")
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        root = lxml.html.Element("div")
+        root.text = fragment
+    return root
+
+
+def drop_unwanted(root: lxml.html.HtmlElement) -> None:
+    """Remove scripts, embeds, forms, hidden elements and comments, in place."""
+    doomed = []
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else None
+        if tag is None:  # comment or processing instruction
+            doomed.append(element)
+        elif tag.lower() in _DROP_TAGS or _is_hidden(element):
+            doomed.append(element)
+    for element in doomed:
+        if element is not root and element.getparent() is not None:
+            element.drop_tree()
+
+
+def _is_hidden(element: lxml.html.HtmlElement) -> bool:
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    return bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+class _Tag(str):
+    """One of our own inline tags, as opposed to page text that merely looks like one."""
+
+
+class _BlockBuilder:
+    """Walks a tree once and cuts it into blocks at block elements and ``<br>``."""
+
+    def __init__(self, base_url: str | None) -> None:
+        self.base_url = base_url
+        self.blocks: list[Block] = []
+        self._html: list[str] = []  # text runs and _Tag markers
+        self._text: list[str] = []
+        self._stack: list[tuple[str, int, bool]] = []  # (tag, id, centered) of open blocks
+
+    def walk(self, element: lxml.html.HtmlElement) -> None:
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if tag == "img":
+            self._image(element)
+        elif tag == "br":
+            self.flush()
+        elif tag == "table" and _is_data_table(element):
+            self.flush()
+            self._table(element)
+        elif tag in _BLOCK_TAGS or tag == "table":
+            self.flush()
+            centered = tag == "center" or bool(_CENTERED_STYLE.search(element.get("style") or ""))
+            centered = centered or (element.get("align") or "").lower() == "center"
+            self._stack.append((tag, id(element), centered))
+            self._children(element)
+            self.flush()
+            self._stack.pop()
+        elif tag in _INLINE_KEEP:
+            self._html.append(_Tag(f"<{_INLINE_KEEP[tag]}>"))
+            self._children(element)
+            self._html.append(_Tag(f"</{_INLINE_KEEP[tag]}>"))
+        else:  # span, a, font …: keep the text, drop the markup
+            self._children(element)
+        if element.tail:
+            self._add_text(element.tail)
+
+    def _children(self, element: lxml.html.HtmlElement) -> None:
+        if element.text:
+            self._add_text(element.text)
+        for child in element:
+            self.walk(child)
+
+    def _add_text(self, text: str) -> None:
+        self._text.append(text)
+        self._html.append(text)
+
+    def _kind(self) -> str:
+        for tag, _, _ in reversed(self._stack):
+            if tag in _HEADINGS:
+                return _HEADINGS[tag]
+            if tag == "li":
+                return "li"
+            if tag == "blockquote":
+                return "quote"
+            if tag == "figcaption":
+                return "caption"
+        return "p"
+
+    def _context(self) -> tuple[tuple[int, ...], bool]:
+        ancestors = tuple(ident for tag, ident, _ in self._stack if tag not in ("html", "body"))
+        return ancestors, any(centered for _, _, centered in self._stack[-2:])
+
+    def flush(self) -> None:
+        text = normalize_paragraph("".join(self._text))
+        parts = list(self._html)
+        self._text.clear()
+        self._html.clear()
+        if not text:
+            return
+        ancestors, centered = self._context()
+        marked = any(isinstance(part, _Tag) for part in parts)
+        inline = _inline_markup(parts) if marked else htmllib.escape(text, quote=False)
+        self.blocks.append(Block(self._kind(), text, inline, centered=centered, ancestors=ancestors))
+
+    def _image(self, element: lxml.html.HtmlElement) -> None:
+        src = image_url(element, self.base_url)
+        if src is None:
+            return
+        self.flush()
+        ancestors, centered = self._context()
+        self.blocks.append(Block("img", src=src, centered=centered, ancestors=ancestors))
+
+    def _table(self, element: lxml.html.HtmlElement) -> None:
+        rows = []
+        for row in element.iter("tr"):
+            cells = [normalize_paragraph(cell.text_content()) for cell in row if cell.tag in ("td", "th")]
+            if any(cells):
+                rows.append(cells)
+        if rows:
+            text = "\n".join(" ".join(cell for cell in row if cell) for row in rows)
+            ancestors, centered = self._context()
+            self.blocks.append(Block("table", text, rows=rows, ancestors=ancestors))
+
+
+def _is_data_table(table: lxml.html.HtmlElement) -> bool:
+    """A table of figures, not a layout table wrapping the page (old Chinese sites do that)."""
+    if table.find(".//table") is not None:
+        return False
+    if any(cell.find(".//p") is not None or cell.find(".//div") is not None for cell in table.iter("td")):
+        return False
+    cells = [cell.text_content() for cell in table.iter("td", "th")]
+    return bool(cells) and max(len(c.strip()) for c in cells) <= 200
+
+
+def _inline_markup(parts: list[str]) -> str:
+    """Escaped inline HTML from text runs and our own tags, with paragraph whitespace rules."""
+    out = []
+    for part in parts:
+        if isinstance(part, _Tag):
+            out.append(part)
+        else:
+            out.append(htmllib.escape(normalize_text(part, strip=False), quote=False))
+    markup = remove_layout_spaces(re.sub(r" {2,}", " ", "".join(out)))
+    while (shorter := _EMPTY_PAIR.sub("", markup)) != markup:
+        markup = shorter
+    return markup.strip()
+
+
+def image_url(element: lxml.html.HtmlElement, base_url: str | None) -> str | None:
+    """The absolute http(s) URL of an ``<img>``, or None for data:, javascript: and pixels."""
+    for attribute in _IMG_SOURCES:
+        raw = (element.get(attribute) or "").strip()
+        if raw:
+            break
+    else:
+        return None
+    if any((element.get(dim) or "").strip() in ("0", "1", "2") for dim in ("width", "height")):
+        return None
+    url = urljoin(base_url, raw) if base_url else raw
+    if url.startswith("//"):
+        url = "https:" + url
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    return url
+
+
+def blocks_from_html(fragment: str | lxml.html.HtmlElement, base_url: str | None = None) -> list[Block]:
+    """Cut a body into blocks (scripts, hidden elements and markup noise removed)."""
+    root = parse_fragment(fragment) if isinstance(fragment, str) else fragment
+    drop_unwanted(root)
+    builder = _BlockBuilder(base_url)
+    builder.walk(root)
+    builder.flush()
+    return pair_captions(builder.blocks)
+
+
+def pair_captions(blocks: list[Block]) -> list[Block]:
+    """Attach to each image the short text that captions it, and take that text out of the body.
+
+    A caption is a ``<figcaption>``, or a short paragraph right after the image inside the same
+    container (``<p><img><br>图为…</p>``) or centered like it (``<center>`` charts).
+    """
+    result: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        if block.kind == "img" and following is not None and _is_caption_of(following, block):
+            block.caption = following.text
+            index += 1
+        elif block.kind == "caption" and not (result and result[-1].kind == "img"):
+            block = Block("img", caption=block.text)  # a caption whose image is gone (plain text)
+        result.append(block)
+        index += 1
+    return result
+
+
+def _is_caption_of(candidate: Block, image: Block) -> bool:
+    if candidate.kind == "caption":
+        return True
+    if candidate.kind != "p" or len(candidate.text) > _MAX_CAPTION:
+        return False
+    same_container = bool(image.ancestors) and image.ancestors[-1] in candidate.ancestors
+    return same_container or (image.centered and candidate.centered)
+
+
+def render(blocks: list[Block]) -> tuple[str, str]:
+    """``(body_html, body_text)`` from blocks; body_text has one blank line between paragraphs."""
+    html_parts: list[str] = []
+    text_parts: list[str] = []
+    in_list = False
+    for block in blocks:
+        if block.kind == "li" and not in_list:
+            html_parts.append("<ul>")
+            in_list = True
+        elif block.kind != "li" and in_list:
+            html_parts.append("</ul>")
+            in_list = False
+        html_parts.append(_render_block(block))
+        if block.kind != "img" and block.text:
+            text_parts.append(block.text)
+    if in_list:
+        html_parts.append("</ul>")
+    return sanitize("\n".join(html_parts)), "\n\n".join(text_parts)
+
+
+def _render_block(block: Block) -> str:
+    if block.kind == "img":
+        caption = f"<figcaption>{htmllib.escape(block.caption, quote=False)}</figcaption>" if block.caption else ""
+        image = f'<img src="{htmllib.escape(block.src)}">' if block.src else ""
+        return f"<figure>{image}{caption}</figure>"
+    if block.kind == "table":
+        rows = "".join("<tr>" + "".join(f"<td>{htmllib.escape(c, quote=False)}</td>" for c in row) + "</tr>" for row in block.rows)
+        return f"<table><tbody>{rows}</tbody></table>"
+    if block.kind == "quote":
+        return f"<blockquote><p>{block.html}</p></blockquote>"
+    if block.kind in ("h2", "h3", "h4", "li"):
+        return f"<{block.kind}>{block.html}</{block.kind}>"
+    return f"<p>{block.html}</p>"
+
+
+def sanitize(markup: str) -> str:
+    """The allow-list: only the tags and attributes qilucrawl writes, only http(s) URLs."""
+    return nh3.clean(
+        markup,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def text_of(fragment: str) -> str:
+    """Plain text of a small HTML fragment (a title, a list digest), whitespace normalized."""
+    if "<" not in fragment and "&" not in fragment:
+        return normalize_paragraph(fragment)
+    root = parse_fragment(fragment)
+    drop_unwanted(root)
+    return normalize_paragraph(root.text_content())

@@ -1,0 +1,39 @@
+"""Media names and the category slugs existing archives derive from them (齐鲁网 -> qiluwang)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+from qilucrawl.clean.text import normalize_text
+
+# Existing archives file rolling-feed items (no named medium) under this category and tag.
+ROLLING_CATEGORY = "emnews"
+ROLLING_TAG = "东财滚动新闻"
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# "来源：齐鲁网 作者：…" and "齐鲁网（济南）": only the name itself is the medium.
+_MEDIA_TAIL = re.compile(r"[\s（(【\[].*$")
+
+
+def normalize_media(name: str | None) -> str | None:
+    """The medium's name as archives write it, or None when there is none."""
+    name = normalize_text(name)
+    name = re.sub(r"^(?:文章)?来源\s*[:：]\s*", "", name)
+    name = _MEDIA_TAIL.sub("", name).strip(" ：:·|｜-—")
+    return name[:40] or None
+
+
+@lru_cache(maxsize=4096)
+def category_slug(media: str | None) -> str | None:
+    """Toneless pinyin with no separators, lower case ASCII only: 齐鲁网 -> qiluwang."""
+    if not media:
+        return None
+    slug = _NOT_SLUG.sub("", "".join(lazy_pinyin(media, style=Style.NORMAL)).lower())
+    return slug[:80] or None
+
+
+def media_tag(media: str | None) -> str | None:
+    """The tag existing archives give a medium's posts: 齐鲁网 -> 齐鲁网新闻."""
+    return f"{media}新闻" if media else None

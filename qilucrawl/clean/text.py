@@ -1,0 +1,85 @@
+"""Character-level normalization of Chinese news text.
+
+Feeds indent paragraphs with ideographic spaces (U+3000), pad with NBSP and leave zero-width
+characters from copy-and-paste; none of that is content, and all of it breaks search and
+deduplication, so it goes here, once, for every source.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters that take no space and carry no meaning in news text.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+# Every space-like character that is not an ASCII space.
+_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_RUN_OF_SPACES = re.compile(r" {2,}")
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+# A space between two CJK characters is an artefact of layout, not a word break.
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+# A line that ends with one of these ends a sentence; anything else may continue.
+SENTENCE_END = "。！？!?…；;”」』）)》>\"'"
+
+
+def normalize_text(text: str | None, *, strip: bool = True) -> str:
+    """One line of text: no zero-width or control characters, spaces collapsed, trimmed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " "))
+    text = _RUN_OF_SPACES.sub(" ", _SPACES.sub(" ", text))
+    return text.strip() if strip else text
+
+
+def remove_layout_spaces(text: str) -> str:
+    """Drop spaces between two CJK characters (layout, not word breaks)."""
+    return _SPACE_BETWEEN_CJK.sub("", text)
+
+
+def normalize_paragraph(text: str | None) -> str:
+    """A paragraph: :func:`normalize_text`, and layout spaces between CJK characters removed."""
+    return remove_layout_spaces(normalize_text(text))
+
+
+def normalize_multiline(text: str | None) -> str:
+    """Text whose line structure matters: CRLF/CR to LF, each line normalized."""
+    if not text:
+        return ""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(normalize_text(line) for line in lines)
+
+
+# A lead-in ("有这样一股推力——", "具体如下：") may also end a paragraph on purpose.
+PARAGRAPH_END = SENTENCE_END + "：:—"
+
+
+def ends_sentence(line: str) -> bool:
+    """True when the line ends with sentence-final punctuation (so it is not cut mid-sentence)."""
+    return bool(line) and line.rstrip()[-1:] in SENTENCE_END
+
+
+def ends_paragraph(line: str) -> bool:
+    """True when a paragraph may end after this line: a full stop, or a colon or dash lead-in."""
+    return bool(line) and line.rstrip()[-1:] in PARAGRAPH_END
+
+
+# Site names appended to page titles: "标题_东方财富网", "标题-齐鲁网", "标题 | 新闻中心".
+_LAST_SEPARATOR = re.compile(r"^(?P<head>.*\S)\s*(?:_|\||｜| - | — |--?|—)\s*(?P<tail>[^_|｜—]+)$")
+_SITE_WORDS = re.compile(
+    r"(网|报|新闻|频道|中心|资讯|在线|日报|晚报|电视台|客户端|首页|专题|\.com|\.cn|\.net)$",
+    re.IGNORECASE,
+)
+
+
+def strip_site_suffix(title: str) -> str:
+    """Drop trailing "_东方财富网"-style segments that name the site or section, not the article."""
+    title = normalize_text(title)
+    while (match := _LAST_SEPARATOR.match(title)) is not None:
+        head, tail = match["head"].strip(), match["tail"].strip()
+        if len(tail) > 20 or len(head) < 4 or not _SITE_WORDS.search(tail):
+            break
+        title = head
+    return title

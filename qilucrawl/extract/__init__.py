@@ -1,0 +1,90 @@
+"""Which parser reads a page, and the one entry point: :func:`extract`.
+
+Pages are matched by kind (feed JSON, plain text, Jekyll post, web page) and, for web pages,
+by site: each site parser says whether it recognises the page, and the generic extractor reads
+any other page — or a recognised one whose site parser found no body.
+"""
+
+from __future__ import annotations
+
+from qilucrawl.clean.article import build_article
+from qilucrawl.clean.encoding import decode
+from qilucrawl.extract.base import Document, ExtractError, Parser, RawArticle
+from qilucrawl.extract.feed_text import FeedTextParser
+from qilucrawl.extract.plain_text import PlainTextParser
+from qilucrawl.items import AUTO, FEED_TEXT, HTML, JEKYLL, PLAIN_TEXT, Article, Page
+
+__all__ = ["ExtractError", "RawArticle", "detect_kind", "extract", "extract_raw"]
+
+# Web-page parsers, most specific first; GENERIC reads whatever none of them claims.
+SITE_PARSERS: list[Parser] = []
+GENERIC: Parser | None = None
+BY_KIND: dict[str, Parser] = {
+    FEED_TEXT: FeedTextParser(),
+    PLAIN_TEXT: PlainTextParser(),
+}
+
+
+def register_site_parser(parser: Parser) -> None:
+    SITE_PARSERS.append(parser)
+
+
+def detect_kind(text: str) -> str:
+    """Guess what a saved page is from its content: feed JSON, Jekyll post, HTML or plain text."""
+    head = text.lstrip("\ufeff \t\r\n")[:4096]
+    if head[:1] in ("{", "["):
+        return FEED_TEXT
+    if head.startswith("---") and "\n" in head and ("title:" in head or "layout:" in head):
+        return JEKYLL
+    lowered = head.lower()
+    if "<html" in lowered or "<body" in lowered or "<head" in lowered or "<!doctype" in lowered:
+        return HTML
+    if any(tag in lowered for tag in ("<p", "<div", "<br", "<img", "<span", "<table")):
+        return FEED_TEXT  # a bare body fragment reads like the text endpoint's `text`
+    return PLAIN_TEXT
+
+
+def extract_raw(page: Page) -> RawArticle:
+    """Decode the page and let the matching parser find its fields."""
+    text, _ = decode(page.body, page.content_type)
+    kind = page.kind if page.kind != AUTO else detect_kind(text)
+    doc = Document(text, page.url, page)
+    if kind == FEED_TEXT and detect_kind(text) != FEED_TEXT and text.lstrip()[:1] not in "{[":
+        return _fragment(doc)
+    if kind in BY_KIND:
+        return BY_KIND[kind].parse(doc)
+    if kind == HTML:
+        return _web_page(doc)
+    raise ExtractError(f"no parser for pages of kind {kind!r}")
+
+
+def extract(page: Page) -> Article:
+    """Page -> Article, or ExtractError saying why not."""
+    return build_article(extract_raw(page), page)
+
+
+def _fragment(doc: Document) -> RawArticle:
+    """A bare HTML body (no JSON around it): the body is the whole text."""
+    return RawArticle(parser="fragment/V1", body=doc.text, base_url=doc.url)
+
+
+def _web_page(doc: Document) -> RawArticle:
+    for parser in SITE_PARSERS:
+        if parser.matches(doc):
+            raw = parser.parse(doc)
+            if raw.body is not None and GENERIC is not None and not _has_text(raw):
+                fallback = GENERIC.parse(doc)
+                fallback.parser = f"{raw.parser}+{fallback.parser}"
+                return fallback
+            return raw
+    if GENERIC is None:
+        raise ExtractError("no parser recognises this page")
+    return GENERIC.parse(doc)
+
+
+def _has_text(raw: RawArticle) -> bool:
+    body = raw.body
+    if body is None:
+        return False
+    text = body if isinstance(body, str) else body.text_content()
+    return bool(text.strip())

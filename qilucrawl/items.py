@@ -1,0 +1,107 @@
+"""The records that flow from spiders through pipelines into the store.
+
+A spider yields a :class:`Page` (raw bytes plus what the list said about it) or a
+:class:`Failure`.  ``ExtractPipeline`` turns a Page into an :class:`Article` — the data
+dictionary of the README — or a Failure.  ``StorePipeline`` writes both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Page kinds: which family of parsers can read the bytes.
+FEED_TEXT = "feed_text"  # JSON from the text endpoint (`text` / `content` keys)
+HTML = "html"  # an article web page (Eastmoney, iqilu, anything else)
+PLAIN_TEXT = "plain_text"  # a body as plain text, one paragraph per line
+JEKYLL = "jekyll"  # a post of an existing Jekyll archive
+AUTO = "auto"  # unknown: detect from the content
+
+
+@dataclass(slots=True)
+class ListEntry:
+    """What a list endpoint or list page said about one article, before it is fetched."""
+
+    info_code: str
+    title: str | None = None
+    published: str | None = None  # as the list wrote it, e.g. "2022-02-20 16:17:15"
+    media: str | None = None
+    digest: str | None = None
+    web_url: str | None = None
+    list_url: str | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    """One fetched article page: the raw bytes and where they came from."""
+
+    url: str
+    body: bytes
+    kind: str = AUTO
+    status: int = 200
+    content_type: str | None = None
+    fetched_at: str | None = None
+    entry: ListEntry | None = None
+    source_url: str | None = None  # the public URL an archive links to
+    spider: str | None = None
+    # Continuation pages of a multi-page article, in order (their raw bytes are kept too).
+    continuations: list[Page] = field(default_factory=list)
+
+    @property
+    def info_code(self) -> str | None:
+        return self.entry.info_code if self.entry else None
+
+
+@dataclass(slots=True)
+class Image:
+    url: str
+    caption: str | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    """A normalized article: the data dictionary (README, "Data dictionary")."""
+
+    info_code: str | None
+    title: str | None
+    published_at: str | None  # ISO 8601 with +08:00
+    source: str | None  # media name, e.g. 齐鲁网
+    category: str | None  # pinyin slug of the media name, e.g. qiluwang
+    body_text: str
+    body_html: str
+    subtitle: str | None = None
+    original_title: str | None = None  # the 原标题 line, when the body had one
+    summary: str | None = None  # the list's digest, when it had one
+    tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    source_url: str | None = None
+    url: str | None = None  # the URL actually fetched
+    parser: str | None = None  # which parser (and version) read the page
+    quality_flags: list[str] = field(default_factory=list)
+    content_hash: str | None = None
+    # Set by the store.
+    revision: int | None = None
+    first_seen_at: str | None = None
+    last_seen_at: str | None = None
+    fetched_at: str | None = None
+    # Not part of the record: the page it came from, kept so the store can save the raw bytes.
+    page: Page | None = field(default=None, repr=False, compare=False)
+
+    def to_record(self) -> dict[str, Any]:
+        """The article as a plain dict of the data dictionary's fields (no raw page)."""
+        record = asdict(self)
+        record.pop("page", None)
+        return record
+
+
+@dataclass(slots=True)
+class Failure:
+    """Something that could not be fetched or read: recorded, and the crawl goes on."""
+
+    url: str
+    reason: str
+    stage: str  # "list", "article", "extract", "store", "import"
+    status: int | None = None
+    info_code: str | None = None
+    spider: str | None = None

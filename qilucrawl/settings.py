@@ -1,0 +1,92 @@
+"""Every setting qilucrawl reads, in one table.
+
+Scrapy's own settings come first, then the project's ``QILU_*`` settings, grouped by the
+component that reads them.  Any of them can be overridden on the command line with
+``-s NAME=VALUE`` (``qilucrawl crawl … -s DOWNLOAD_DELAY=0``) with Scrapy's usual precedence:
+command line, spider, this file, Scrapy's defaults.
+
+Defaults are polite: robots.txt is obeyed, requests identify the project and a contact URL,
+each domain is throttled (AutoThrottle, one request at a time) and failed requests are
+retried with backoff, honouring ``Retry-After``.
+"""
+
+BOT_NAME = "qilucrawl"
+SPIDER_MODULES = ["qilucrawl.spiders"]
+NEWSPIDER_MODULE = "qilucrawl.spiders"
+
+# --- Politeness -----------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+USER_AGENT = "qilucrawl/0.1 (+https://github.com/qilucrawl/qilucrawl; news archiving for research)"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- Faults: retries, caps --------------------------------------------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Backoff between retries: base * 2**attempt seconds, capped; Retry-After wins when larger.
+QILU_RETRY_BACKOFF_BASE = 1.0
+QILU_RETRY_BACKOFF_MAX = 60.0
+DOWNLOAD_TIMEOUT = 30
+# A news page or text body is never this large; anything bigger is refused and recorded.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+DOWNLOADER_MIDDLEWARES = {
+    # Replaced by BackoffRetryMiddleware, which waits before retrying.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "qilucrawl.middlewares.BackoffRetryMiddleware": 550,
+    # Runs before Scrapy's redirect middleware (600) sees the response.
+    "qilucrawl.middlewares.OffsiteRedirectMiddleware": 590,
+}
+
+ITEM_PIPELINES = {
+    "qilucrawl.pipelines.ExtractPipeline": 100,
+    "qilucrawl.pipelines.MediaFilterPipeline": 200,
+    "qilucrawl.pipelines.StorePipeline": 900,
+}
+
+LOG_LEVEL = "INFO"
+LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# --- Store (qilucrawl.store, StorePipeline) -------------------------------------------------
+# The SQLite archive; `qilucrawl … --db PATH` sets it.
+QILU_DB_PATH = "archive/qilucrawl.db"
+# Articles written per transaction: bigger batches are faster, smaller lose less on a crash
+# (a crash loses at most one uncommitted batch, which the next run fetches again).
+QILU_STORE_BATCH_SIZE = 50
+
+# --- Feed spider (qilucrawl.spiders.feed) ------------------------------------------------------
+# In reality list and text endpoints live on different hosts: each has its own base URL.
+# `--base-url URL` points all of them at one mirror.
+QILU_FEED_MARKET_BASE_URL = "http://43.240.125.15:1818"
+QILU_FEED_WEBAPI_BASE_URL = "http://183.136.162.242"
+QILU_FEED_TEXT_BASE_URL = "http://choicewzp1.eastmoney.com"
+# The public share page an archive links to as the article's source.
+QILU_FEED_SHARE_BASE_URL = "http://finews.zning.xyz"
+QILU_FEED_MARKET_TYPES = [37, 38, 39]
+QILU_FEED_WEBAPI_TYPES = [45, 102]
+QILU_FEED_COUNT = 100
+# Only archive these media (names as the feed spells them, e.g. 齐鲁网); empty means all.
+QILU_MEDIA = []
+# Fetch every listed article even when it is stored with the same title and time.
+QILU_REFETCH = False
+
+# --- iqilu spider (qilucrawl.spiders.iqilu) --------------------------------------------------
+QILU_IQILU_BASE_URL = "http://news.iqilu.com"
+QILU_IQILU_LIST_PATH = "/shandong/yuanchuang/list_564_{page}.shtml"
+# Stop walking list pages after this many, whatever --since says.
+QILU_IQILU_MAX_LIST_PAGES = 500
+# Continuation pages (_2, _3 …) followed per article.
+QILU_IQILU_MAX_CONTINUATION_PAGES = 20
