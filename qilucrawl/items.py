@@ -29,6 +29,7 @@ class ListEntry:
     digest: str | None = None
     web_url: str | None = None
     list_url: str | None = None
+    rolling: bool = False  # only in the 7x24 rolling feed (no named medium)
 
 
 @dataclass(slots=True)
@@ -93,6 +94,13 @@ class Article:
         record = asdict(self)
         record.pop("page", None)
         return record
+
+
+@dataclass(slots=True)
+class Seen:
+    """Articles a list named that are stored unchanged, so they were not fetched again."""
+
+    info_codes: list[str]
 
 
 @dataclass(slots=True)

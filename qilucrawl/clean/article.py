@@ -65,6 +65,7 @@ def build_article(raw: RawArticle, page: Page | None = None) -> Article:
         url=url,
         parser=raw.parser,
         fetched_at=page.fetched_at if page else None,
+        page=page,
     )
     article.quality_flags = _quality_flags(article, flags)
     article.content_hash = content_hash(article)
@@ -133,7 +134,7 @@ def _tags(source: str | None, entry: ListEntry | None) -> list[str]:
 
 def _rolling(entry: ListEntry | None, value: str) -> str | None:
     """Rolling-feed items with no medium are filed as existing archives file them."""
-    return value if entry and entry.digest is not None else None
+    return value if entry and entry.rolling else None
 
 
 def _authors(raw: RawArticle, facts: BodyFacts) -> list[str]:

@@ -1,0 +1,305 @@
+"""The ``qilucrawl`` command: one thin function per subcommand, each calling one function of
+the package (``runner.run_jobs``, ``Store``, ``export``, ``extract``).  ``--help`` on any
+command shows its options and an example."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qilucrawl import __version__
+from qilucrawl.lock import LockedError
+from qilucrawl.runner import ExitStatus, Job, RunResult, parse_overrides, project_settings, run_jobs
+from qilucrawl.store import Store, StoreError
+
+DEFAULT_DB = "archive/qilucrawl.db"
+# The demo site is ours and local: no need to be gentle with it.
+DEMO_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "QILU_RETRY_BACKOFF_BASE": "0.2",
+    "LOG_LEVEL": "WARNING",
+}
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
+    help="The SQLite archive file (created if missing).",
+)
+settings_option = click.option(
+    "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+    help="A Scrapy or QILU_* setting, as `scrapy -s` takes it (repeatable).",
+)
+log_file_option = click.option(
+    "--log-file", type=click.Path(dir_okay=False), help="Append the crawl log to this file."
+)
+log_level_option = click.option(
+    "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="INFO",
+    show_default=True, help="How much the crawl logs.",
+)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="qilucrawl")
+def cli() -> None:
+    """Crawl, clean and archive Qilu-net style news into SQLite; export datasets."""
+
+
+# --- crawling -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def crawl() -> None:
+    """Crawl a source into the archive (incremental: only what is new or changed)."""
+
+
+@crawl.command("feed")
+@db_option
+@click.option("--base-url", help="Serve every feed endpoint from this base URL (a mirror).")
+@click.option("--media", multiple=True, metavar="NAME", help="Only archive this medium, e.g. 齐鲁网 (repeatable).")
+@click.option("--refetch", is_flag=True, help="Fetch every listed article, even those stored unchanged.")
+@settings_option
+@log_file_option
+@log_level_option
+def crawl_feed(db_path: str, base_url: str | None, media: tuple[str, ...], refetch: bool,
+               overrides: tuple[str, ...], log_file: str | None, log_level: str) -> None:
+    """Crawl the Eastmoney-style feed: every list endpoint, then each new item's text.
+
+    Example:
+
+        qilucrawl crawl feed --db archive/qilucrawl.db --media 齐鲁网
+    """
+    extra = {"QILU_REFETCH": str(refetch)}
+    if media:
+        extra["QILU_MEDIA"] = ",".join(media)
+    result = _run([Job("feed", {"base_url": base_url})], db_path, overrides, extra, log_file, log_level)
+    sys.exit(result.status)
+
+
+def _run(jobs: list[Job], db_path: str, overrides: tuple[str, ...], extra: dict[str, str],
+         log_file: str | None, log_level: str, quiet: bool = False) -> RunResult:
+    try:
+        settings_overrides = {"LOG_LEVEL": log_level, **extra, **parse_overrides(overrides)}
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    if log_file:
+        settings_overrides["LOG_FILE"] = log_file
+    settings = project_settings(db_path, settings_overrides)
+    try:
+        result = run_jobs(jobs, settings)
+    except LockedError as error:
+        click.echo(f"qilucrawl: locked: {error}; not starting (exit {ExitStatus.LOCKED:d})", err=True)
+        sys.exit(ExitStatus.LOCKED)
+    except StoreError as error:
+        click.echo(f"qilucrawl: cannot use the archive: {error}", err=True)
+        sys.exit(ExitStatus.ERROR)
+    if not quiet:
+        _print_runs(result)
+    return result
+
+
+def _print_runs(result: RunResult) -> None:
+    for run in result.runs:
+        click.echo(
+            f"run {run['id']} ({run['spider']}): {run['new']} new, {run['updated']} updated, "
+            f"{run['unchanged']} unchanged, {run['skipped']} skipped as known, {run['failed']} failed"
+            f" — {run['status']}"
+        )
+    click.echo(f"finished in {result.seconds:.1f}s, exit status {int(result.status)}")
+
+
+# --- reading the archive ------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="File to write.")
+def export(db_path: str, fmt: str, out_path: str) -> None:
+    """Export articles as a dataset file (written whole or not at all).
+
+    Example:
+
+        qilucrawl export --db archive/qilucrawl.db --format jsonl --out articles.jsonl
+    """
+    from qilucrawl.export.to_jsonl import write_jsonl
+
+    store = _open_store(db_path, must_exist=True)
+    count = write_jsonl(store.iter_articles(), out_path)
+    click.echo(f"wrote {count} articles to {out_path}")
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(db_path: str, as_json: bool) -> None:
+    """Counts by source and by day, recent runs, and failures.
+
+    Example:
+
+        qilucrawl stats --db archive/qilucrawl.db
+    """
+    figures = _open_store(db_path, must_exist=True).stats()
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{figures['articles']} articles, {figures['revisions']} earlier revisions\n")
+    click.echo("by source:")
+    for row in figures["by_source"]:
+        click.echo(f"  {row['articles']:>7}  {row['source'] or '-'} ({row['category'] or '-'})")
+    click.echo("by day (newest 31):")
+    for row in figures["by_day"]:
+        click.echo(f"  {row['articles']:>7}  {row['day'] or 'no date'}")
+    click.echo("runs (newest 10):")
+    for run in figures["runs"]:
+        click.echo(
+            f"  #{run['id']} {run['spider']} {run['started_at']} {run['status']}: {run['new']} new,"
+            f" {run['updated']} updated, {run['unchanged']} unchanged, {run['skipped']} skipped,"
+            f" {run['failed']} failed"
+        )
+    click.echo("failures (most common):")
+    for row in figures["failures"]:
+        click.echo(f"  {row['count']:>7}  [{row['stage']}] {row['reason']}")
+
+
+def _open_store(db_path: str, *, must_exist: bool = False) -> Store:
+    if must_exist and not Path(db_path).exists():
+        raise click.UsageError(f"no archive at {db_path}")
+    try:
+        return Store(db_path)
+    except StoreError as error:
+        raise click.ClickException(f"cannot use the archive: {error}") from None
+
+
+# --- one page, no crawl -------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@click.option("--url", "original_url", help="The page's original URL (resolves relative links, dates in URLs).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input, one per line.")
+def parse(inputs: tuple[str, ...], original_url: str | None, as_json: bool) -> None:
+    """Show the normalized article of saved pages: HTML, feed JSON, plain text or Jekyll post.
+
+    The kind of each input is detected from its content.  Example:
+
+        qilucrawl parse saved/page.html --url https://news.iqilu.com/shandong/20220220/1.shtml
+    """
+    from qilucrawl.export import record
+    from qilucrawl.extract import ExtractError, extract
+    from qilucrawl.items import Page
+
+    failed = False
+    for source in inputs:
+        try:
+            body, url = _read_input(source)
+            article = extract(Page(url=original_url or url, body=body))
+            result: dict[str, Any] = record(article.to_record())
+            error = None
+        except (ExtractError, OSError, ValueError) as problem:
+            result, error, failed = {}, str(problem), True
+        if as_json:
+            line = {"input": source, **(result or {"error": error})}
+            click.echo(json.dumps(line, ensure_ascii=False))
+        else:
+            _print_article(source, result, error)
+    sys.exit(ExitStatus.FAILURES if failed else ExitStatus.OK)
+
+
+def _read_input(source: str) -> tuple[bytes, str]:
+    if source.startswith(("http://", "https://")):
+        request = urllib.request.Request(source, headers={"User-Agent": f"qilucrawl/{__version__}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read(16 * 1024 * 1024), response.geturl()
+    path = Path(source)
+    return path.read_bytes(), path.resolve().as_uri()
+
+
+def _print_article(source: str, result: dict[str, Any], error: str | None) -> None:
+    click.echo(f"== {source}")
+    if error:
+        click.echo(f"   error: {error}")
+        return
+    for name in ("title", "subtitle", "published_at", "source", "category", "authors", "tags",
+                 "original_title", "parser", "quality_flags"):
+        click.echo(f"   {name}: {result.get(name)}")
+    click.echo(f"   images: {len(result.get('images') or [])}")
+    click.echo("   body:")
+    for paragraph in (result.get("body_text") or "").split("\n\n"):
+        click.echo(f"     {paragraph}")
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default="archive/demo.db", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default="archive/demo.jsonl", show_default=True)
+@settings_option
+def demo(db_path: str, out_path: str, overrides: tuple[str, ...]) -> None:
+    """Start the bundled offline demo site, crawl it, archive it and export JSONL.
+
+    Running it again adds no duplicate.  Example:
+
+        qilucrawl demo --db archive/demo.db --out archive/demo.jsonl
+    """
+    from qilucrawl.demo.server import DemoServer
+    from qilucrawl.export.to_jsonl import write_jsonl
+
+    with DemoServer() as server:
+        click.echo(f"demo site on {server.url}")
+        result = _run([Job("feed", {"base_url": server.url})], db_path, overrides,
+                      DEMO_SETTINGS, None, DEMO_SETTINGS["LOG_LEVEL"])
+    store = _open_store(db_path)
+    count = write_jsonl(store.iter_articles(), out_path)
+    click.echo(f"archive {db_path}: {store.count()} articles; exported {count} to {out_path}")
+    for failure in store.failures(result.runs[-1]["id"]) if result.runs else []:
+        status = f" HTTP {failure['status']}" if failure["status"] else ""
+        click.echo(f"  failed [{failure['stage']}]{status} {failure['url']}: {failure['reason']}")
+    sample = next(iter(store.iter_articles()), None)
+    if sample:
+        click.echo("\nsample article:")
+        from qilucrawl.export import record
+
+        shown = {k: v for k, v in record(sample).items() if k != "body_html"}
+        shown["body_text"] = (shown["body_text"] or "")[:200] + "…"
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+    if result.status in (ExitStatus.LOCKED, ExitStatus.ERROR):
+        sys.exit(result.status)
+
+
+@cli.command("demo-server")
+@click.option("--port", type=int, default=8800, show_default=True, help="0 picks a free port.")
+@click.option("--edition", type=int, default=1, show_default=True, help="2 serves the corrected articles.")
+def demo_server(port: int, edition: int) -> None:
+    """Serve the demo site in the foreground until Ctrl-C (for trying crawls by hand).
+
+    Example:
+
+        qilucrawl demo-server --port 8800 &
+        qilucrawl crawl feed --base-url http://127.0.0.1:8800 --db /tmp/try.db
+    """
+    from qilucrawl.demo.server import DemoServer, DemoSite
+
+    server = DemoServer(port, DemoSite(edition=edition)).start()
+    click.echo(server.url, err=False)
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

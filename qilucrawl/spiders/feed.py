@@ -1,0 +1,252 @@
+"""The Eastmoney-style feed (SOURCES.md §1): list endpoints, then each new item's text.
+
+All list endpoints are read first and their items merged by infoCode (the same article is
+listed by several endpoints, sometimes under its bare numeric id), so each article is fetched
+once, with the richest list context.  Items stored unchanged (same title and time) are not
+fetched again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure as TwistedFailure
+
+from qilucrawl.clean.dates import now_iso, parse_datetime
+from qilucrawl.clean.html import text_of
+from qilucrawl.clean.media import normalize_media
+from qilucrawl.clean.text import strip_site_suffix
+from qilucrawl.items import FEED_TEXT, Failure, ListEntry, Page, Seen
+from qilucrawl.spiders.errors import describe_failure
+from qilucrawl.store import read_known
+
+LIST_PATHS = {
+    "market": "/information/newmarket/web/webapi?marketType={n}&count={count}",
+    "webapi": "/web/webapi?type={n}&count={count}&newsid=1",
+}
+TEXT_PATH = "/NewsData/GetNewsText.do?id={code}"
+SHARE_PATH = "/html_News/NewsShare.html?infoCode={code}"
+ROLLING_TYPE = 102
+
+_LIST_KEYS = ("record", "records", "nodeList", "list", "items", "data", "result", "Data")
+_CODE_KEYS = ("infoCode", "infocode", "InfoCode", "info_code", "code")
+_TITLE_KEYS = ("title", "Title", "simtitle")
+_TIME_KEYS = ("datetime", "showtime", "showTime", "ShowTime", "dateTime", "time", "date")
+_MEDIA_KEYS = ("medianame", "mediaName", "MediaName", "from", "source", "Source")
+_DIGEST_KEYS = ("digest", "simdigest", "Digest")
+_URL_KEYS = ("url_w", "url", "Url", "url_m")
+_INFO_CODE = re.compile(r"[A-Z]{2}\d{18}")
+_BARE_ID = re.compile(r"\d{18}")
+
+
+class FeedSpider(scrapy.Spider):
+    name = "feed"
+
+    def __init__(self, base_url: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.entries: dict[str, ListEntry] = {}
+        self.pending_lists = 0
+
+    def _base(self, setting: str) -> str:
+        return self.base_url or self.settings.get(setting).rstrip("/")
+
+    def list_urls(self) -> list[tuple[str, bool]]:
+        """Every list endpoint, and whether it is the rolling feed."""
+        count = self.settings.getint("QILU_FEED_COUNT", 100)
+        market = self._base("QILU_FEED_MARKET_BASE_URL") + LIST_PATHS["market"]
+        webapi = self._base("QILU_FEED_WEBAPI_BASE_URL") + LIST_PATHS["webapi"]
+        urls = [(market.format(n=n, count=count), False) for n in self.settings.getlist("QILU_FEED_MARKET_TYPES")]
+        urls += [(webapi.format(n=n, count=count), int(n) == ROLLING_TYPE)
+                 for n in self.settings.getlist("QILU_FEED_WEBAPI_TYPES")]
+        return urls
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.allowed_domains = sorted({
+            urlsplit(self._base(s)).hostname or ""
+            for s in ("QILU_FEED_MARKET_BASE_URL", "QILU_FEED_WEBAPI_BASE_URL",
+                      "QILU_FEED_TEXT_BASE_URL", "QILU_FEED_SHARE_BASE_URL")
+        })
+        urls = self.list_urls()
+        self.pending_lists = len(urls)
+        for url, rolling in urls:
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.list_failed,
+                                 cb_kwargs={"rolling": rolling}, dont_filter=True)
+
+    def parse_list(self, response: Response, rolling: bool) -> Iterator[Any]:
+        entries, failures = read_list(response.body, response.url, rolling=rolling)
+        for failure in failures:
+            yield self._failure(failure)
+        for entry in entries:
+            merge_entry(self.entries, entry)
+        yield from self._after_list()
+
+    def list_failed(self, failure: TwistedFailure) -> Iterator[Any]:
+        reason, status = describe_failure(failure)
+        yield Failure(url=failure.request.url, reason=reason, status=status, stage="list", spider=self.name)
+        yield from self._after_list()
+
+    def _after_list(self) -> Iterator[Any]:
+        """Once every list is in: fetch the texts of what is new or changed."""
+        self.pending_lists -= 1
+        if self.pending_lists > 0:
+            return
+        wanted, problems = select_entries(self.entries.values(), self.settings.getlist("QILU_MEDIA"))
+        for problem in problems:
+            yield self._failure(problem)
+        if not self.settings.getbool("QILU_REFETCH"):
+            wanted, unchanged = split_known(wanted, self.settings.get("QILU_DB_PATH"))
+            if unchanged:
+                yield Seen(unchanged)
+        text_base, share_base = self._base("QILU_FEED_TEXT_BASE_URL"), self._base("QILU_FEED_SHARE_BASE_URL")
+        for entry in wanted:
+            yield scrapy.Request(
+                text_base + TEXT_PATH.format(code=entry.info_code),
+                callback=self.parse_text,
+                errback=self.text_failed,
+                cb_kwargs={"entry": entry, "share_url": share_base + SHARE_PATH.format(code=entry.info_code)},
+            )
+
+    def parse_text(self, response: Response, entry: ListEntry, share_url: str) -> Iterator[Any]:
+        yield Page(
+            url=response.url,
+            body=response.body,
+            kind=FEED_TEXT,
+            status=response.status,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
+            fetched_at=now_iso(),
+            entry=entry,
+            source_url=share_url,
+            spider=self.name,
+        )
+
+    def text_failed(self, failure: TwistedFailure) -> Iterator[Any]:
+        reason, status = describe_failure(failure)
+        entry = failure.request.cb_kwargs.get("entry")
+        yield Failure(url=failure.request.url, reason=reason, status=status, stage="article",
+                      info_code=entry.info_code if entry else None, spider=self.name)
+
+    def _failure(self, failure: Failure) -> Failure:
+        failure.spider = self.name
+        return failure
+
+
+def read_list(body: bytes, url: str, *, rolling: bool = False) -> tuple[list[ListEntry], list[Failure]]:
+    """Entries of one list endpoint's JSON, whichever of the three shapes it has."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        return [], [Failure(url=url, reason=f"malformed list JSON: {error}", stage="list")]
+    items = _items(payload)
+    if items is None:
+        return [], [Failure(url=url, reason="no list of items in the list JSON", stage="list")]
+    entries: list[ListEntry] = []
+    failures: list[Failure] = []
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            failures.append(Failure(url=url, reason=f"item {position} is not an object", stage="list"))
+            continue
+        raw_code = _first(item, _CODE_KEYS) or _first(item, ("id", "Id", "newsid"))
+        code = normalize_info_code(raw_code)
+        if code is None:
+            shown = repr(raw_code)[:80] if raw_code is not None else "none"
+            failures.append(Failure(url=url, reason=f"item {position}: not an infoCode: {shown}", stage="list"))
+            continue
+        entries.append(ListEntry(
+            info_code=code,
+            title=_first(item, _TITLE_KEYS),
+            published=_first(item, _TIME_KEYS),
+            media=normalize_media(_first(item, _MEDIA_KEYS)),
+            digest=_first(item, _DIGEST_KEYS),
+            web_url=_first(item, _URL_KEYS),
+            list_url=url,
+            rolling=rolling,
+        ))
+    return entries, failures
+
+
+def _items(payload: Any) -> list | None:
+    if isinstance(payload, list):
+        return payload
+    if not isinstance(payload, dict):
+        return None
+    for key in _LIST_KEYS:
+        value = payload.get(key)
+        if isinstance(value, list):
+            return value
+        if isinstance(value, dict) and (nested := _items(value)) is not None:
+            return nested
+    return None
+
+
+def _first(item: dict, keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = item.get(key)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            text = str(value).strip()
+            if text:
+                return text
+    return None
+
+
+def normalize_info_code(raw: str | None) -> str | None:
+    """``NW`` + 18 digits; a bare 18-digit id is the same article's number without ``NW``."""
+    if raw is None:
+        return None
+    code = raw.strip().upper()
+    if _BARE_ID.fullmatch(code):
+        return "NW" + code
+    return code if _INFO_CODE.fullmatch(code) else None
+
+
+def merge_entry(entries: dict[str, ListEntry], entry: ListEntry) -> None:
+    """Keep one entry per article, filling gaps from every list that names it."""
+    known = entries.get(entry.info_code)
+    if known is None:
+        entries[entry.info_code] = entry
+        return
+    for name in ("title", "published", "media", "digest", "web_url"):
+        if not getattr(known, name) and getattr(entry, name):
+            setattr(known, name, getattr(entry, name))
+    known.rolling = known.rolling and entry.rolling
+
+
+def select_entries(entries: Any, media: list[str]) -> tuple[list[ListEntry], list[Failure]]:
+    """Entries worth fetching; items with no title or no usable time are failures."""
+    wanted, failures = [], []
+    selected = set(media)
+    for entry in entries:
+        problem = None
+        if not entry.title or not text_of(entry.title):
+            problem = "list item has no title"
+        elif not entry.published:
+            problem = "list item has no time"
+        elif not (parsed := parse_datetime(entry.published)).ok:
+            problem = f"list item time {entry.published[:40]!r} unusable ({', '.join(parsed.flags)})"
+        if problem:
+            failures.append(Failure(url=entry.list_url or "", reason=problem, stage="list", info_code=entry.info_code))
+        elif not selected or entry.media in selected or entry.media is None:
+            wanted.append(entry)
+    return wanted, failures
+
+
+def split_known(entries: list[ListEntry], db_path: str | None) -> tuple[list[ListEntry], list[str]]:
+    """(to fetch, stored unchanged): an article stored with the same title and time is not refetched."""
+    if not db_path or not entries:
+        return entries, []
+    stored = read_known(db_path, [e.info_code for e in entries])
+    fetch, unchanged = [], []
+    for entry in entries:
+        known = stored.get(entry.info_code)
+        title = strip_site_suffix(text_of(entry.title or ""))
+        if known is not None and known == (title, parse_datetime(entry.published).iso):
+            unchanged.append(entry.info_code)
+        else:
+            fetch.append(entry)
+    return fetch, unchanged

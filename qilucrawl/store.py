@@ -1,0 +1,474 @@
+"""The SQLite archive: articles keyed by info_code, every revision, raw pages, runs, failures.
+
+One file, WAL mode, written through sqlite-utils.  A batch of articles is saved in one
+transaction, so a crash loses at most the batch in flight and never leaves half an article.
+Tables (README, "The database"):
+
+- ``articles``  the current version of each article (the data dictionary's fields)
+- ``revisions`` every earlier version, whole, keyed by (info_code, revision)
+- ``pages``     the raw bytes each version was cleaned from (zlib), for re-cleaning offline
+- ``runs``      one row per crawl, backfill or import: arguments, start, end, counts, status
+- ``failures``  what could not be fetched or read: URL, info_code, stage, reason, HTTP status
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from qilucrawl.clean.dates import now_iso
+from qilucrawl.items import Article, Failure, Page
+
+SCHEMA_VERSION = 1
+_JSON_COLUMNS = ("tags", "authors", "images", "quality_flags")
+ARTICLE_COLUMNS: dict[str, type] = {
+    "info_code": str,
+    "title": str,
+    "subtitle": str,
+    "original_title": str,
+    "summary": str,
+    "published_at": str,
+    "source": str,
+    "category": str,
+    "tags": str,
+    "authors": str,
+    "body_text": str,
+    "body_html": str,
+    "images": str,
+    "source_url": str,
+    "url": str,
+    "parser": str,
+    "quality_flags": str,
+    "content_hash": str,
+    "revision": int,
+    "first_seen_at": str,
+    "last_seen_at": str,
+    "fetched_at": str,
+    "run_id": int,
+}
+RUN_COUNTS = ("new", "updated", "unchanged", "failed", "skipped")
+
+
+@dataclass(slots=True)
+class SaveCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped: int = 0  # listed but known unchanged, so not fetched
+    changed: list[str] = field(default_factory=list)  # info_codes new or updated
+
+    def add(self, other: SaveCounts) -> None:
+        for name in RUN_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.changed += other.changed
+
+
+class StoreError(Exception):
+    """The archive cannot be opened or written (not a database, read-only, disk full …)."""
+
+
+class Store:
+    """The archive file.  Cheap to open; one per process."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = Database(self.path)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: {error}") from error
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- schema -------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = next(self.db.query("PRAGMA user_version"))["user_version"]
+        if version >= SCHEMA_VERSION:
+            return
+        with self.db.atomic():
+            self._create_v1()
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _create_v1(self) -> None:
+        db = self.db
+        db["articles"].create(ARTICLE_COLUMNS, pk="info_code", if_not_exists=True)
+        db["revisions"].create(
+            {**ARTICLE_COLUMNS, "superseded_at": str, "superseded_by_run": int},
+            pk=("info_code", "revision"),
+            if_not_exists=True,
+        )
+        db["pages"].create(
+            {
+                "id": int,
+                "info_code": str,
+                "revision": int,
+                "part": int,
+                "url": str,
+                "status": int,
+                "content_type": str,
+                "fetched_at": str,
+                "sha256": str,
+                "body": bytes,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
+        db["runs"].create(
+            {
+                "id": int,
+                "spider": str,
+                "args": str,
+                "pid": int,
+                "started_at": str,
+                "finished_at": str,
+                "status": str,
+                **{name: int for name in RUN_COUNTS},
+            },
+            pk="id",
+            defaults={name: 0 for name in RUN_COUNTS},
+            if_not_exists=True,
+        )
+        db["failures"].create(
+            {
+                "id": int,
+                "run_id": int,
+                "at": str,
+                "spider": str,
+                "stage": str,
+                "url": str,
+                "info_code": str,
+                "status": int,
+                "reason": str,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
+        db["articles"].create_index(["published_at"], if_not_exists=True)
+        db["articles"].create_index(["source", "published_at"], if_not_exists=True)
+        db["articles"].create_index(["category"], if_not_exists=True)
+        db["articles"].create_index(["run_id"], if_not_exists=True)
+        db["pages"].create_index(["info_code", "url", "sha256"], unique=True, if_not_exists=True)
+        db["failures"].create_index(["run_id"], if_not_exists=True)
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, spider: str, args: dict[str, Any], pid: int) -> int:
+        """Record a run as started.  Call it while holding the run lock: any run still marked
+        running then belongs to a process that died, and is marked interrupted."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
+            )
+            row = {"spider": spider, "args": json.dumps(args, ensure_ascii=False, default=str),
+                   "pid": pid, "started_at": now_iso(), "status": "running"}
+            return self.db["runs"].insert(row).last_pk
+
+    def finish_run(self, run_id: int, status: str) -> dict[str, Any]:
+        self.db.execute(
+            "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", [now_iso(), status, run_id]
+        )
+        return self.run(run_id)
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        return self.db["runs"].get(run_id)
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
+
+    def _count(self, run_id: int | None, counts: SaveCounts) -> None:
+        if run_id is None:
+            return
+        self.db.execute(
+            "UPDATE runs SET " + ", ".join(f"{n} = {n} + ?" for n in RUN_COUNTS) + " WHERE id = ?",
+            [getattr(counts, n) for n in RUN_COUNTS] + [run_id],
+        )
+
+    # --- articles -----------------------------------------------------------------------------
+
+    def touch(self, info_codes: Sequence[str], run_id: int | None) -> SaveCounts:
+        """Mark listed-but-unchanged articles as seen (they were not fetched again)."""
+        counts = SaveCounts(skipped=len(info_codes))
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "UPDATE articles SET last_seen_at = ? WHERE info_code = ?",
+                [(now_iso(), code) for code in info_codes],
+            )
+            self._count(run_id, counts)
+        return counts
+
+    def save_articles(self, articles: Sequence[Article], run_id: int | None = None) -> SaveCounts:
+        """Store a batch in one transaction: each article is new, a new revision or unchanged."""
+        counts = SaveCounts()
+        refused: list[Failure] = []
+        with self.db.atomic():
+            stored = self._current([a.info_code for a in articles if a.info_code])
+            for article in articles:
+                if not article.info_code:
+                    refused.append(_failure(article, "article has no info_code"))
+                    continue
+                previous = stored.get(article.info_code)
+                outcome = self._save_one(article, previous, run_id)
+                if outcome == "refused":
+                    refused.append(_failure(article, _worse_reason(article, previous)))
+                    continue
+                setattr(counts, outcome, getattr(counts, outcome) + 1)
+                if outcome != "unchanged":
+                    counts.changed.append(article.info_code)
+                stored[article.info_code] = _view(article)
+            self._count(run_id, counts)
+        if refused:
+            counts.failed += self.record_failures(refused, run_id)
+        return counts
+
+    def _current(self, info_codes: list[str]) -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(list(dict.fromkeys(info_codes)), 500):
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                "SELECT info_code, content_hash, revision, title, published_at, body_text != '' AS has_body"
+                f" FROM articles WHERE info_code IN ({marks})"
+            )
+            rows.update((row["info_code"], row) for row in self.db.query(sql, chunk))
+        return rows
+
+    def _save_one(self, article: Article, previous: dict[str, Any] | None, run_id: int | None) -> str:
+        now = now_iso()
+        if previous is None:
+            article.revision, article.first_seen_at = 1, now
+            article.last_seen_at = now
+            self.db["articles"].insert(self._row(article, run_id), pk="info_code")
+            self._save_pages(article)
+            return "new"
+        if previous["content_hash"] == article.content_hash:
+            self.db.execute(
+                "UPDATE articles SET last_seen_at = ? WHERE info_code = ?", [now, article.info_code]
+            )
+            return "unchanged"
+        if _worse_reason(article, previous):
+            self.db.execute(
+                "UPDATE articles SET last_seen_at = ? WHERE info_code = ?", [now, article.info_code]
+            )
+            return "refused"
+        self.db.execute(
+            f"INSERT OR REPLACE INTO revisions ({_COLUMN_LIST}, superseded_at, superseded_by_run) "
+            f"SELECT {_COLUMN_LIST}, ?, ? FROM articles WHERE info_code = ?",
+            [now, run_id, article.info_code],
+        )
+        first_seen = self.db.execute(
+            "SELECT first_seen_at FROM articles WHERE info_code = ?", [article.info_code]
+        ).fetchone()[0]
+        article.revision = previous["revision"] + 1
+        article.first_seen_at, article.last_seen_at = first_seen, now
+        self.db["articles"].upsert(self._row(article, run_id), pk="info_code")
+        self._save_pages(article)
+        return "updated"
+
+    @staticmethod
+    def _row(article: Article, run_id: int | None) -> dict[str, Any]:
+        record = article.to_record()
+        row = {name: record.get(name) for name in ARTICLE_COLUMNS}
+        for name in _JSON_COLUMNS:
+            row[name] = json.dumps(record[name], ensure_ascii=False)
+        row["run_id"] = run_id
+        return row
+
+    def _save_pages(self, article: Article) -> None:
+        page = article.page
+        if page is None:
+            return
+        parts = [page, *page.continuations]
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO pages (info_code, revision, part, url, status, content_type,"
+            " fetched_at, sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_page_row(article, number, part) for number, part in enumerate(parts, start=1)],
+        )
+
+    # --- failures -----------------------------------------------------------------------------
+
+    def record_failures(self, failures: Sequence[Failure], run_id: int | None = None) -> int:
+        if not failures:
+            return 0
+        now = now_iso()
+        rows = [
+            {"run_id": run_id, "at": now, "spider": f.spider, "stage": f.stage, "url": f.url,
+             "info_code": f.info_code, "status": f.status, "reason": f.reason[:2000]}
+            for f in failures
+        ]
+        with self.db.atomic():
+            self.db["failures"].insert_all(rows)
+            self._count(run_id, SaveCounts(failed=len(rows)))
+        return len(rows)
+
+    def failures(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        if run_id is None:
+            return list(self.db.query("SELECT * FROM failures ORDER BY id"))
+        return list(self.db.query("SELECT * FROM failures WHERE run_id = ? ORDER BY id", [run_id]))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def get(self, info_code: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM articles WHERE info_code = ?", [info_code]))
+        return decode_row(rows[0]) if rows else None
+
+    def revisions(self, info_code: str) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM revisions WHERE info_code = ? ORDER BY revision"
+        return [decode_row(row) for row in self.db.query(sql, [info_code])]
+
+    def raw_pages(self, info_code: str) -> list[Page]:
+        """The raw pages of the current revision, decompressed, in order."""
+        sql = (
+            "SELECT * FROM pages WHERE info_code = ? AND revision = "
+            "(SELECT MAX(revision) FROM pages WHERE info_code = ?) ORDER BY part"
+        )
+        return [
+            Page(url=row["url"], body=zlib.decompress(row["body"]), status=row["status"],
+                 content_type=row["content_type"], fetched_at=row["fetched_at"])
+            for row in self.db.query(sql, [info_code, info_code])
+        ]
+
+    def iter_articles(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+        category: str | None = None,
+        changed_since_run: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Articles matching the filters, oldest first, streamed (constant memory)."""
+        where, params = article_filters(since, until, source, category, changed_since_run)
+        sql = f"SELECT * FROM articles{where} ORDER BY published_at, info_code"
+        for row in self.db.query(sql, params):
+            yield decode_row(row)
+
+    def count(self) -> int:
+        return self.db["articles"].count
+
+    def stats(self) -> dict[str, Any]:
+        query = self.db.query
+        return {
+            "articles": self.count(),
+            "revisions": self.db["revisions"].count,
+            "by_source": list(query(
+                "SELECT source, category, COUNT(*) AS articles FROM articles"
+                " GROUP BY source, category ORDER BY articles DESC"
+            )),
+            "by_day": list(query(
+                "SELECT substr(published_at, 1, 10) AS day, COUNT(*) AS articles FROM articles"
+                " GROUP BY day ORDER BY day DESC LIMIT 31"
+            )),
+            "runs": self.runs(10),
+            "failures": list(query(
+                "SELECT stage, status, reason, COUNT(*) AS count FROM failures"
+                " GROUP BY stage, status, reason ORDER BY count DESC LIMIT 20"
+            )),
+        }
+
+
+_COLUMN_LIST = ", ".join(ARTICLE_COLUMNS)
+
+
+def read_known(path: str | Path, info_codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """:meth:`Store.known` through a read-only connection (for spiders, which never write);
+    an archive that does not exist yet knows nothing."""
+    if not Path(path).exists():
+        return {}
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
+    try:
+        found: dict[str, tuple[str | None, str | None]] = {}
+        for chunk in _chunks(list(dict.fromkeys(info_codes)), 500):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT info_code, title, published_at FROM articles WHERE info_code IN ({marks})"
+            found.update((code, (title, published)) for code, title, published in conn.execute(sql, chunk))
+        return found
+    except sqlite3.OperationalError:  # no articles table yet
+        return {}
+    finally:
+        conn.close()
+
+
+def article_filters(
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    category: str | None,
+    changed_since_run: int | None,
+) -> tuple[str, list[Any]]:
+    """SQL WHERE clause (with its leading space) and parameters for the export/search filters."""
+    clauses, params = [], []
+    if since:
+        clauses.append("published_at >= ?")
+        params.append(since)
+    if until:
+        clauses.append("published_at < ?")
+        params.append(until)
+    if source:
+        clauses.append("source = ?")
+        params.append(source)
+    if category:
+        clauses.append("category = ?")
+        params.append(category)
+    if changed_since_run is not None:
+        clauses.append("run_id >= ?")
+        params.append(changed_since_run)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def decode_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row with its JSON columns turned back into lists."""
+    for name in _JSON_COLUMNS:
+        if isinstance(row.get(name), str):
+            row[name] = json.loads(row[name])
+    return row
+
+
+def _worse_reason(article: Article, previous: dict[str, Any] | None) -> str | None:
+    """Why the new version would lose data the stored one has (then it is not stored)."""
+    if previous is None:
+        return None
+    if previous["has_body"] and not article.body_text:
+        return "refused: the new version has no body text, the stored one has"
+    if previous["published_at"] and not article.published_at:
+        return "refused: the new version has no publish time, the stored one has"
+    if previous["title"] and not article.title:
+        return "refused: the new version has no title, the stored one has"
+    return None
+
+
+def _view(article: Article) -> dict[str, Any]:
+    """What ``_current`` reads of a stored row, for an article saved earlier in the same batch."""
+    return {"info_code": article.info_code, "content_hash": article.content_hash,
+            "revision": article.revision, "title": article.title,
+            "published_at": article.published_at, "has_body": bool(article.body_text)}
+
+
+def _failure(article: Article, reason: str | None) -> Failure:
+    return Failure(url=article.url or "", reason=reason or "refused", stage="store",
+                   info_code=article.info_code)
+
+
+def _page_row(article: Article, part: int, page: Page) -> tuple:
+    return (
+        article.info_code, article.revision, part, page.url, page.status, page.content_type,
+        page.fetched_at, sha256(page.body).hexdigest(), zlib.compress(page.body, 6),
+    )
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
