@@ -46,6 +46,8 @@ ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "strong", "em", "sup", "sub", "ul", "li", "blockquote", "figure",
     "figcaption", "img", "table", "tbody", "tr", "td",
 }  # fmt: skip
+# The sanitizer's own list of tags removed with their content (everything else unwrapped).
+_DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "svg", "math", "noscript", "textarea", "select", "applet", "frameset"}
 ALLOWED_ATTRIBUTES = {"img": {"src", "alt"}, "td": {"colspan", "rowspan"}}
 
 
@@ -320,6 +322,7 @@ def sanitize(markup: str) -> str:
         url_schemes={"http", "https"},
         link_rel=None,
         strip_comments=True,
+        clean_content_tags=_DROP_WITH_CONTENT,
     )
 
 

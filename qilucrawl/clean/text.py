@@ -20,8 +20,10 @@ _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 # A space between two CJK characters is an artefact of layout, not a word break.
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
 
-# A line that ends with one of these ends a sentence; anything else may continue.
-SENTENCE_END = "。！？!?…；;”」』）)》>\"'"
+# A line that ends with one of these ends a sentence; anything else may continue.  Closing
+# quotes and brackets count only after one of them: 他说：“好。” ends, 从“退”到“还” does not.
+SENTENCE_END = "。！？!?…；;."
+_CLOSERS = "”」』）)》>\"'’】］]"
 
 
 def normalize_text(text: str | None, *, strip: bool = True) -> str:
@@ -58,12 +60,14 @@ PARAGRAPH_END = SENTENCE_END + "：:—"
 
 def ends_sentence(line: str) -> bool:
     """True when the line ends with sentence-final punctuation (so it is not cut mid-sentence)."""
-    return bool(line) and line.rstrip()[-1:] in SENTENCE_END
+    core = line.rstrip().rstrip(_CLOSERS)
+    return bool(core) and core[-1] in SENTENCE_END
 
 
 def ends_paragraph(line: str) -> bool:
     """True when a paragraph may end after this line: a full stop, or a colon or dash lead-in."""
-    return bool(line) and line.rstrip()[-1:] in PARAGRAPH_END
+    core = line.rstrip().rstrip(_CLOSERS)
+    return bool(core) and core[-1] in PARAGRAPH_END
 
 
 # Site names appended to page titles: "标题_东方财富网", "标题-齐鲁网", "标题 | 新闻中心".

@@ -44,7 +44,7 @@ class FeedTextParser:
             raise ExtractError("no text or content in the response")
         body = record[_first_key(record, _BODY_KEYS, str)]
         if not body.strip():
-            raise ExtractError("empty text and content in the response")
+            raise ExtractError("no text or content in the response (blank)")
         known_title = doc.page.entry.title if doc.page and doc.page.entry else None
         raw = _from_body(body, known_title or _string(record, _TITLE_KEYS))
         raw.title = raw.title or _string(record, _TITLE_KEYS)

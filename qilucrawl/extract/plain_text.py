@@ -21,7 +21,7 @@ FLAG_REJOINED = "paragraphs_rejoined"
 
 _HEAD_LINE_MAX = 60  # captions, titles and sub-titles are short
 _SECTION_HEAD = re.compile(
-    r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]|第[一二三四五六七八九十\d]{1,3}[部章节])"
+    r"^(?:\d{1,2}(?=\s)|[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]|第[一二三四五六七八九十\d]{1,3}[部章节])"
     r"\s*\S.{0,28}$"
 )
 _HEAD_MAX = 30
@@ -79,8 +79,9 @@ def _split_head(lines: list[str], known_title: str | None) -> tuple[list[str], s
     title = head[title_at]
     after = title_at + 1
     subtitle = None
-    if after < head_end and not ends_sentence(head[after]) and not is_section_head(head[after]):
-        subtitle = head[after]
+    candidate = head[after] if after < head_end else ""
+    if candidate and not ends_sentence(candidate) and not is_section_head(candidate) and not parse_byline(candidate):
+        subtitle = candidate
         after += 1
     return captions, title, subtitle, lines[after:]
 

@@ -1,0 +1,72 @@
+import pytest
+
+from qilucrawl.clean.boilerplate import parse_byline, split_boilerplate, split_names
+from qilucrawl.clean.html import blocks_from_html
+
+
+def _split(fragment):
+    kept, facts = split_boilerplate(blocks_from_html(fragment))
+    return [b.text for b in kept], facts
+
+
+def test_source_line_gives_the_medium_and_leaves_the_body():
+    kept, facts = _split('<p>正文。</p><p class="em_media">（文章来源：齐鲁网）</p>')
+    assert kept == ["正文。"] and facts.source == "齐鲁网"
+
+
+def test_source_line_with_author_field():
+    kept, facts = _split("<p>来源：大众日报 作者：张明 编辑：李华</p><p>正文。</p>")
+    assert kept == ["正文。"] and facts.source == "大众日报" and facts.authors == ["张明"]
+
+
+def test_original_title_is_kept_as_a_field():
+    kept, facts = _split("<p>正文。</p><p>原标题：《山东工业互联网领跑》</p>")
+    assert kept == ["正文。"] and facts.original_title == "山东工业互联网领跑"
+
+
+@pytest.mark.parametrize("line", ["（责任编辑：DF529）", "责任编辑：王五", "扫一扫，分享到朋友圈", "返回搜狐", "打印本页", "【纠错】"])
+def test_editor_share_and_return_lines_are_dropped(line):
+    kept, facts = _split(f"<p>正文。</p><p>{line}</p>")
+    assert kept == ["正文。"]
+    assert facts.authors == []
+
+
+def test_related_article_list_is_dropped_with_its_items():
+    kept, _ = _split("<p>正文。</p><p>相关新闻</p><ul><li>另一篇新闻标题一</li><li>另一篇新闻标题二</li></ul>")
+    assert kept == ["正文。"]
+
+
+def test_long_paragraphs_that_mention_sources_are_content():
+    long = "据了解，来源：这句话出现在一个很长的段落里，" + "内容" * 40 + "。"
+    kept, facts = _split(f"<p>{long}</p>")
+    assert kept == [long] and facts.source is None
+
+
+@pytest.mark.parametrize(
+    "line, names",
+    [
+        ("记者 蔡宇丹", ["蔡宇丹"]),
+        ("（记者 张三 通讯员 李四）", ["张三", "李四"]),
+        ("文/王五", ["王五"]),
+        ("作者：赵六", ["赵六"]),
+        ("本报记者 孙七 摄影 周八", ["孙七"]),
+        ("记者 刘某某 济南报道", ["刘某某"]),
+        ("记者 阿卜杜·热合曼", ["阿卜杜·热合曼"]),
+        ("作者：John Smith", ["John Smith"]),
+        ("记者了解到", []),
+        ("记者从省政府获悉", []),
+    ],
+)
+def test_bylines(line, names):
+    assert parse_byline(line) == names
+
+
+def test_byline_near_the_top_becomes_authors():
+    kept, facts = _split("<p>记者 张晓明 通讯员 李华</p><p>正文第一段。</p><p>正文第二段。</p>")
+    assert kept == ["正文第一段。", "正文第二段。"] and facts.authors == ["张晓明", "李华"]
+
+
+def test_split_names():
+    assert split_names("张三、李四,王五") == ["张三", "李四", "王五"]
+    assert split_names("张三 和 李四") == ["张三", "李四"]
+    assert split_names("济南市委宣传部") == []

@@ -1,0 +1,96 @@
+import re
+
+from qilucrawl.clean.html import blocks_from_html, render, sanitize, text_of
+
+
+def _render(fragment, base="http://news.example.test/a/1.html"):
+    return render(blocks_from_html(fragment, base))
+
+
+def test_paragraphs_become_p_and_text_has_one_blank_line_between():
+    html, text = _render("<p>\u3000\u3000第一段。</p>\r\n<p>\u3000\u3000第二段。</p>")
+    assert html == "<p>第一段。</p>\n<p>第二段。</p>"
+    assert text == "第一段。\n\n第二段。"
+
+
+def test_scripts_styles_iframes_and_event_handlers_are_gone():
+    html, text = _render(
+        '<p onclick="steal()">正文<script>alert(1)</script></p><style>p{}</style>'
+        '<iframe src="http://evil.test"></iframe><p><a href="javascript:alert(2)">点我</a></p>'
+        '<svg><script>alert(3)</script></svg><img src="x.png" onerror="alert(4)">'
+    )
+    for bad in ("alert", "onclick", "onerror", "javascript:", "<script", "<iframe", "<svg", "<style"):
+        assert bad not in html
+    assert "正文" in text and "点我" in text
+
+
+def test_data_and_javascript_image_urls_are_dropped_relative_ones_made_absolute():
+    html, _ = _render('<p>a</p><img src="data:image/png;base64,AAAA"><img src="javascript:x"><img src="../img/b.png">')
+    assert re.findall(r'src="([^"]+)"', html) == ["http://news.example.test/img/b.png"]
+
+
+def test_eastmoney_link_markup_is_reduced_to_its_text():
+    html, text = _render(
+        '<p>\u3000\u3000<span id="stock_0.000651"><a href="http://quote.eastmoney.com/unify/r/0.000651" '
+        'class="keytip" data-code="0,000651">格力电器</a></span>发布公告。</p>'
+    )
+    assert html == "<p>格力电器发布公告。</p>" and text == "格力电器发布公告。"
+
+
+def test_strong_sub_heads_and_headings_are_kept():
+    html, _ = _render("<p><strong>一、总体要求</strong></p><h1>大标题</h1><h5>小标题</h5>")
+    assert html == "<p><strong>一、总体要求</strong></p>\n<h2>大标题</h2>\n<h4>小标题</h4>"
+
+
+def test_image_caption_pairs_with_its_image_and_leaves_the_text():
+    html, text = _render('<center><img src="/c.png"><br>图为济南趵突泉</center><p>正文。</p>')
+    assert '<figure><img src="http://news.example.test/c.png"><figcaption>图为济南趵突泉</figcaption></figure>' in html
+    assert text == "正文。"
+
+
+def test_centered_caption_paragraph_after_centered_image():
+    blocks = blocks_from_html('<p style="text-align:center"><img src="/c.png"></p><p style="text-align: center">图为会场</p><p>正文。</p>', "http://x.test/")
+    image = [b for b in blocks if b.kind == "img"][0]
+    assert image.caption == "图为会场"
+
+
+def test_a_long_paragraph_after_an_image_is_not_a_caption():
+    long = "这是一段很长的正文，" * 12
+    blocks = blocks_from_html(f'<p><img src="/c.png"></p><p>{long}</p>', "http://x.test/")
+    assert blocks[0].caption is None and blocks[1].kind == "p"
+
+
+def test_entities_are_decoded_in_text_and_escaped_in_html():
+    html, text = _render("<p>A&amp;B 与 a&lt;b 比较</p>")
+    assert text == "A&B与a<b比较" or text == "A&B 与 a<b 比较"
+    assert "&lt;" in html and "<b" not in html.replace("&lt;b", "")
+
+
+def test_hidden_elements_and_comments_are_dropped():
+    html, text = _render('<p style="display:none;height:1px;">隐藏</p><!-- EM_StockImg_Start --><p>可见。</p>')
+    assert text == "可见。"
+
+
+def test_data_table_is_kept_layout_table_is_unwrapped():
+    html, text = _render("<table><tr><td>营业收入</td><td>1.2亿元</td></tr></table>")
+    assert "<table>" in html and text == "营业收入 1.2亿元"
+    html, text = _render("<table><tr><td><table><tr><td><p>正文在布局表格里。</p></td></tr></table></td></tr></table>")
+    assert "<table>" not in html and text == "正文在布局表格里。"
+
+
+def test_lists_and_br_separated_paragraphs():
+    html, text = _render("<ul><li>一</li><li>二</li></ul><p>甲<br>乙</p>")
+    assert html == "<ul>\n<li>一</li>\n<li>二</li>\n</ul>\n<p>甲</p>\n<p>乙</p>"
+
+
+def test_sanitize_is_an_allow_list():
+    dirty = '<p class="x" style="color:red" onmouseover="x()">a<a href="http://x">b</a><object>c</object><img src="http://i/x.png" onerror="y"></p>'
+    clean = sanitize(dirty)
+    assert clean == '<p>ab<img src="http://i/x.png"></p>'
+
+
+def test_broken_and_deeply_nested_html_does_not_crash():
+    text = text_of("<div>" * 10000 + "深" + "</div>" * 10)
+    assert "深" in text or text == ""
+    html, text = _render("<p>未闭合<b>加粗<p>下一段")
+    assert "未闭合" in text and "下一段" in text

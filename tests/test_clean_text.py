@@ -1,0 +1,39 @@
+from qilucrawl.clean.text import (
+    ends_paragraph,
+    ends_sentence,
+    normalize_multiline,
+    normalize_paragraph,
+    normalize_text,
+    strip_site_suffix,
+)
+
+
+def test_ideographic_indent_nbsp_and_zero_width_are_removed():
+    assert normalize_paragraph("\u3000\u3000据悉，\u00a0山东\u200b省今天") == "据悉，山东省今天"
+
+
+def test_spaces_between_latin_words_survive():
+    assert normalize_paragraph("大摩上调苹果目标价至200美元 VR和自动驾驶") == "大摩上调苹果目标价至200美元 VR和自动驾驶"
+    assert normalize_text("Apple  \t Inc.") == "Apple Inc."
+
+
+def test_control_characters_and_line_breaks_become_spaces():
+    assert normalize_text("a\x00b\r\nc\x1fd") == "a b c d"
+
+
+def test_multiline_keeps_lines_and_normalizes_crlf():
+    assert normalize_multiline("一\r\n\u3000二\r三") == "一\n二\n三"
+
+
+def test_sentence_and_paragraph_ends():
+    assert ends_sentence("这是一句话。") and ends_sentence("真的吗？") and ends_sentence("他说：“好。”")
+    assert not ends_sentence("海智造入选山东省级产业")
+    assert ends_paragraph("有这样一股推力——") and ends_paragraph("具体如下：")
+    assert not ends_sentence("有这样一股推力——")
+
+
+def test_site_suffix_is_stripped_but_real_titles_are_not():
+    assert strip_site_suffix("山东工业互联网何以“领跑”全国？_东方财富网") == "山东工业互联网何以“领跑”全国？"
+    assert strip_site_suffix("济南新闻标题 - 新闻中心 - 齐鲁网") == "济南新闻标题"
+    assert strip_site_suffix("中美-贸易谈判进展") == "中美-贸易谈判进展"
+    assert strip_site_suffix("A-B合作") == "A-B合作"

@@ -1,0 +1,80 @@
+import json
+
+import pytest
+
+from qilucrawl.extract import ExtractError, extract
+from qilucrawl.items import FEED_TEXT, ListEntry, Page
+
+CODE = "NW202611180012345678"
+
+
+def _page(payload, title="山东新闻标题", time="2026-11-18 09:30:00", media="齐鲁网"):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
+    return Page(url=f"http://127.0.0.1/NewsData/GetNewsText.do?id={CODE}", body=body, kind=FEED_TEXT,
+                entry=ListEntry(CODE, title, time, media),
+                source_url=f"http://127.0.0.1/html_News/NewsShare.html?infoCode={CODE}")
+
+
+TEXT = "\r\n".join([
+    "<p>\u3000\u3000第一段，介绍背景。</p>",
+    "<p>\u3000\u3000<strong>一、小标题</strong></p>",
+    "<p>\u3000\u3000第二段。</p>",
+    '<p class="em_media">（文章来源：大众日报）</p>',
+])
+
+
+def test_text_key_gives_the_record():
+    article = extract(_page({"text": TEXT}, media="大众日报"))
+    assert article.info_code == CODE
+    assert article.title == "山东新闻标题"
+    assert article.published_at == "2026-11-18T09:30:00+08:00"
+    assert (article.source, article.category, article.tags) == ("大众日报", "dazhongribao", ["大众日报新闻"])
+    assert article.body_text == "第一段，介绍背景。\n\n一、小标题\n\n第二段。"
+    assert article.source_url.endswith(f"NewsShare.html?infoCode={CODE}")
+    assert len(article.content_hash) == 64
+
+
+def test_content_key_with_link_markup():
+    content = TEXT.replace("背景", '<span id="stock_1.600000"><a href="http://quote.eastmoney.com/sh600000.html">浦发银行</a></span>背景')
+    article = extract(_page({"content": content}))
+    assert "介绍浦发银行背景" in article.body_text and "<a" not in article.body_html
+
+
+def test_body_source_line_wins_over_the_list_medium():
+    assert extract(_page({"text": TEXT}, media="齐鲁网")).source == "大众日报"
+
+
+def test_body_nested_under_a_wrapper_key():
+    assert extract(_page({"data": {"text": TEXT}})).body_text.startswith("第一段")
+
+
+def test_plain_text_body_is_read_as_plain_text():
+    article = extract(_page({"text": "山东新闻标题\n\n记者 孙丽\n\n正文第一段。\n\n正文第二段。"}))
+    assert article.authors == ["孙丽"] and article.body_text == "正文第一段。\n\n正文第二段。"
+
+
+def test_same_content_same_hash_changed_content_new_hash():
+    one, two = extract(_page({"text": TEXT})), extract(_page({"text": TEXT}))
+    changed = extract(_page({"text": TEXT.replace("第二段", "第二段（更正）")}))
+    assert one.content_hash == two.content_hash != changed.content_hash
+
+
+@pytest.mark.parametrize(
+    "payload, reason",
+    [
+        (b'{"text": "<p>broken', "malformed JSON"),
+        ({"other": 1}, "no text or content"),
+        ({"text": "   "}, "no text or content"),
+        ({"text": "<p>\u3000</p><script>x</script>"}, "no body text"),
+        (b"", "malformed JSON"),
+        ([1, 2, 3], "no text or content"),
+    ],
+)
+def test_unusable_responses_say_why(payload, reason):
+    with pytest.raises(ExtractError, match=reason):
+        extract(_page(payload))
+
+
+def test_missing_title_everywhere_is_an_error():
+    with pytest.raises(ExtractError, match="no title"):
+        extract(_page({"text": TEXT}, title=""))
