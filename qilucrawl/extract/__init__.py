@@ -11,6 +11,7 @@ from qilucrawl.clean.article import build_article
 from qilucrawl.clean.encoding import decode
 from qilucrawl.extract.base import Document, ExtractError, Parser, RawArticle
 from qilucrawl.extract.feed_text import FeedTextParser
+from qilucrawl.extract.generic import GenericParser
 from qilucrawl.extract.plain_text import PlainTextParser
 from qilucrawl.items import AUTO, FEED_TEXT, HTML, JEKYLL, PLAIN_TEXT, Article, Page
 
@@ -18,7 +19,7 @@ __all__ = ["ExtractError", "RawArticle", "detect_kind", "extract", "extract_raw"
 
 # Web-page parsers, most specific first; GENERIC reads whatever none of them claims.
 SITE_PARSERS: list[Parser] = []
-GENERIC: Parser | None = None
+GENERIC: Parser | None = GenericParser()
 BY_KIND: dict[str, Parser] = {
     FEED_TEXT: FeedTextParser(),
     PLAIN_TEXT: PlainTextParser(),
