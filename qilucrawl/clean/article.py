@@ -48,7 +48,7 @@ def build_article(raw: RawArticle, page: Page | None = None) -> Article:
     published_at = _published(raw, entry, url, flags)
     source = facts.source or normalize_media(raw.source) or normalize_media(entry.media if entry else None)
     article = Article(
-        info_code=entry.info_code if entry else None,
+        info_code=entry.info_code if entry else raw.info_code,
         title=title,
         subtitle=normalize_paragraph(raw.subtitle) or None,
         original_title=facts.original_title or (normalize_paragraph(raw.original_title) or None),
@@ -97,7 +97,7 @@ def _drop_repeated_head(blocks: list[Block], lines: list[str | None]) -> list[Bl
 
 def _published(raw: RawArticle, entry: ListEntry | None, url: str | None, flags: list[str]) -> str | None:
     url_date = dates.date_from_url(url)
-    id_date = dates.date_from_info_code(entry.info_code if entry else None)
+    id_date = dates.date_from_info_code(entry.info_code if entry else raw.info_code)
     hint = url_date or id_date
     year_hint = hint.year if hint else None
     first_failure: list[str] = []

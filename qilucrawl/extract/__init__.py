@@ -12,6 +12,7 @@ from qilucrawl.clean.encoding import decode
 from qilucrawl.extract.base import Document, ExtractError, Parser, RawArticle
 from qilucrawl.extract.feed_text import FeedTextParser
 from qilucrawl.extract.generic import GenericParser
+from qilucrawl.extract.jekyll_post import JekyllParser
 from qilucrawl.extract.plain_text import PlainTextParser
 from qilucrawl.items import AUTO, FEED_TEXT, HTML, JEKYLL, PLAIN_TEXT, Article, Page
 
@@ -23,6 +24,7 @@ GENERIC: Parser | None = GenericParser()
 BY_KIND: dict[str, Parser] = {
     FEED_TEXT: FeedTextParser(),
     PLAIN_TEXT: PlainTextParser(),
+    JEKYLL: JekyllParser(),
 }
 
 

@@ -38,6 +38,8 @@ class RawArticle:
     base_url: str | None = None  # for relative links in the body
     # Leading body lines the parser knows are not content (it read them as title, byline …).
     known_lines: list[str] = field(default_factory=list)
+    # The article's infoCode when the page itself names it (a Jekyll post); the list entry's wins.
+    info_code: str | None = None
 
 
 class Document:
