@@ -1,0 +1,177 @@
+"""Eastmoney (东方财富网) article pages, in the two layouts the site has used.
+
+V1, the older layout: ``div.newsContent`` holding the ``h1``, ``div.time``, the source, an
+abstract in ``div.b-review`` and the body ``div#ContentBody.Body``.  V2, the newer one: time,
+source (and sometimes author) as ``div.infos > div.item`` and the body
+``div.txtinfos#ContentBody``.  The version is picked by the markup present, not by date:
+mirrors serve both layouts today and no saved page says when the site switched.  The markup
+is unverified against real pages (SOURCES.md §1), so every selector tolerates class order,
+extra wrappers and missing parts, and a page without ``#ContentBody`` is left to the generic
+extractor.  Trailing ``（文章来源：…）``, ``（责任编辑：DF…）`` and ``原标题：`` lines stay in
+the body: :mod:`qilucrawl.clean.boilerplate` reads and removes them.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
+
+from qilucrawl.clean.boilerplate import drop_noise_containers
+from qilucrawl.extract.base import Document, RawArticle
+
+NAME = "eastmoney"
+HOST = "eastmoney.com"
+
+# Cheap markers of an Eastmoney article served from another host (a mirror).
+_BODY_MARKER = re.compile(r"""id\s*=\s*["']?ContentBody\b""")
+_LAYOUT_MARKER = re.compile(r"<title[^>]*>[^<]*_东方财富网|class\s*=\s*[\"'][^\"']*\b(?:newsContent|txtinfos)\b")
+# An infos item that holds the publish time: "2026年08月19日 17:46" or "2026-08-19 17:46".
+_DATE_ITEM = re.compile(r"(?:19|20)\d\d\s*[年/-]")
+
+
+def _has_class(name: str) -> str:
+    """XPath predicate for one class among several, in any order."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def _paths(*expressions: str) -> tuple[lxml.etree.XPath, ...]:
+    """Selectors tried in turn, most specific first (an XPath union would not keep that order)."""
+    return tuple(lxml.etree.XPath(expression) for expression in expressions)
+
+
+def _first_text(root: lxml.html.HtmlElement, paths: tuple[lxml.etree.XPath, ...]) -> str | None:
+    """Text of the first element (or attribute) that has any, as the page writes it."""
+    for path in paths:
+        for found in path(root):
+            text = found if isinstance(found, str) else found.text_content()
+            if text.strip():
+                return str(text)
+    return None
+
+
+class _Layout:
+    """What both layouts share: body, abstract and the title fallbacks."""
+
+    version = ""
+    _title: tuple[lxml.etree.XPath, ...] = ()
+    _fallback_title = _paths("//meta[@property='og:title' or @name='og:title']/@content", "//title")
+    _body = lxml.etree.XPath("//*[@id='ContentBody']")
+    _summary = _paths(
+        f"//*[{_has_class('b-review')}]", f"//*[{_has_class('abstract')}]//*[{_has_class('txt')}]"
+    )
+
+    def parse(self, doc: Document) -> RawArticle:
+        root = doc.tree
+        return RawArticle(
+            parser=f"{NAME}/{self.version}",
+            body=self.body(root),
+            title=_first_text(root, self._title) or _first_text(root, self._fallback_title),
+            published=self.published(root),
+            authors=self.authors(root),
+            source=self.source(root),
+            summary=_first_text(root, self._summary),
+            base_url=doc.url,
+        )
+
+    def body(self, root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+        found = self._body(root)
+        if not found:
+            return None
+        # A copy: the generic fallback may still need the untouched tree.
+        body = copy.deepcopy(found[0])
+        body.tail = None  # text after the body element is not the article
+        drop_noise_containers(body)
+        return body
+
+    def published(self, root: lxml.html.HtmlElement) -> str | None:
+        raise NotImplementedError
+
+    def source(self, root: lxml.html.HtmlElement) -> str | None:
+        raise NotImplementedError
+
+    def authors(self, root: lxml.html.HtmlElement) -> list[str]:
+        raise NotImplementedError
+
+
+class V1(_Layout):
+    """Older layout: ``div.newsContent`` with ``h1``, ``div.time``, ``div.source``."""
+
+    version = "V1"
+    _title = _paths(f"//*[{_has_class('newsContent')}]//h1", "//h1")
+    # Inside the article header first; a page whose header lost its wrapper still has the divs.
+    _time = _paths(
+        f"//*[{_has_class('newsContent')}]//*[{_has_class('time')}]", f"//div[{_has_class('time')}]"
+    )
+    _source = _paths(
+        f"//*[{_has_class('newsContent')}]//*[{_has_class('source')}]",
+        f"//*[{_has_class('newsContent')}]//*[@data-source]/@data-source",
+        f"//div[{_has_class('source')}]",
+    )
+    _author = _paths(f"//*[{_has_class('newsContent')}]//*[{_has_class('author')}]")
+
+    def published(self, root: lxml.html.HtmlElement) -> str | None:
+        return _first_text(root, self._time)
+
+    def source(self, root: lxml.html.HtmlElement) -> str | None:
+        return _first_text(root, self._source)
+
+    def authors(self, root: lxml.html.HtmlElement) -> list[str]:
+        author = _first_text(root, self._author)
+        return [author] if author else []
+
+
+class V2(_Layout):
+    """Newer layout: ``div.infos > div.item`` lines and ``div.txtinfos#ContentBody``."""
+
+    version = "V2"
+    # The newer layout shows the title in a div just above the infos line, or in an h1.
+    _title = _paths(
+        f"//*[{_has_class('infos')}]/preceding-sibling::*[{_has_class('title')}]",
+        f"//*[{_has_class('infos')}]/preceding-sibling::h1",
+        "//h1",
+    )
+    _items = lxml.etree.XPath(f"//*[{_has_class('infos')}]//*[{_has_class('item')}]")
+
+    def _item(self, root: lxml.html.HtmlElement, wanted: re.Pattern[str]) -> str | None:
+        for element in self._items(root):
+            text = element.text_content()
+            if wanted.search(text):
+                return text
+        return None
+
+    def published(self, root: lxml.html.HtmlElement) -> str | None:
+        return self._item(root, _DATE_ITEM)
+
+    def source(self, root: lxml.html.HtmlElement) -> str | None:
+        return self._item(root, re.compile("来源"))
+
+    def authors(self, root: lxml.html.HtmlElement) -> list[str]:
+        author = self._item(root, re.compile("作者"))
+        return [author] if author else []
+
+
+_V2_MARKER = lxml.etree.XPath(f"boolean(//*[{_has_class('txtinfos')}] | //*[{_has_class('infos')}])")
+
+
+class EastmoneyParser:
+    """Eastmoney article pages on eastmoney.com or a mirror; V1 or V2 by the markup."""
+
+    name = NAME
+    versions = ("V1", "V2")
+    _layouts = {"V1": V1(), "V2": V2()}
+
+    def matches(self, doc: Document) -> bool:
+        host = (urlsplit(doc.url or "").hostname or "").lower()
+        if host == HOST or host.endswith("." + HOST):
+            return True
+        return bool(_BODY_MARKER.search(doc.text) and _LAYOUT_MARKER.search(doc.text))
+
+    def parse(self, doc: Document) -> RawArticle:
+        return self.layout(doc).parse(doc)
+
+    def layout(self, doc: Document) -> _Layout:
+        return self._layouts["V2" if _V2_MARKER(doc.tree) else "V1"]
