@@ -19,7 +19,7 @@ from qilucrawl.clean.media import (
     media_tag,
     normalize_media,
 )
-from qilucrawl.clean.text import normalize_paragraph, strip_site_suffix
+from qilucrawl.clean.text import normalize_paragraph, normalize_text, strip_site_suffix
 from qilucrawl.extract.base import ExtractError, RawArticle
 from qilucrawl.items import Article, Image, ListEntry, Page
 
@@ -148,7 +148,8 @@ def _authors(raw: RawArticle, facts: BodyFacts) -> list[str]:
 
 
 def _strip_role(value: str) -> str:
-    value = normalize_paragraph(value)
+    # normalize_text, not normalize_paragraph: "作者：刘晓燕 孙浩" separates names by a space.
+    value = normalize_text(value)
     for prefix in ("作者", "记者", "撰文", "文"):
         if value.startswith(prefix):
             return value[len(prefix) :].lstrip(" :：/|丨")
