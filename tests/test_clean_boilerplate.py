@@ -70,3 +70,17 @@ def test_split_names():
     assert split_names("张三、李四,王五") == ["张三", "李四", "王五"]
     assert split_names("张三 和 李四") == ["张三", "李四"]
     assert split_names("济南市委宣传部") == []
+
+
+@pytest.mark.parametrize(
+    "line, names",
+    [
+        ("记者 崔文静", ["崔文静"]),
+        ("记者崔文静", ["崔文静"]),
+        ("每经记者 刘阳 每经编辑 陈旭", ["刘阳"]),
+        ("新华社记者 王宁、赵可", ["王宁", "赵可"]),
+        ("张三 李四", []),
+    ],
+)
+def test_more_bylines(line, names):
+    assert parse_byline(line) == names

@@ -37,3 +37,16 @@ def test_site_suffix_is_stripped_but_real_titles_are_not():
     assert strip_site_suffix("济南新闻标题 - 新闻中心 - 齐鲁网") == "济南新闻标题"
     assert strip_site_suffix("中美-贸易谈判进展") == "中美-贸易谈判进展"
     assert strip_site_suffix("A-B合作") == "A-B合作"
+
+
+def test_titles_are_text_not_html():
+    from qilucrawl.clean.text import clean_title
+
+    assert clean_title("A<B股&amp;C <em>济南</em> &quot;十五五&quot;_东方财富网") == 'A<B股&C 济南 "十五五"'
+    assert clean_title("港股半导体板块走高 英恒科技涨近8%") == "港股半导体板块走高 英恒科技涨近8%"
+
+
+def test_source_line_breaks_between_chinese_vanish_real_spaces_stay():
+    assert normalize_paragraph("山东\n   省今天") == "山东省今天"
+    assert normalize_paragraph("记者 张晓明 通讯员 李华") == "记者 张晓明 通讯员 李华"
+    assert normalize_paragraph("Apple\nInc.") == "Apple Inc."

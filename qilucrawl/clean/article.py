@@ -11,7 +11,7 @@ import json
 
 from qilucrawl.clean import dates
 from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate, split_names
-from qilucrawl.clean.html import Block, blocks_from_html, render, text_of
+from qilucrawl.clean.html import Block, blocks_from_html, render
 from qilucrawl.clean.media import (
     ROLLING_CATEGORY,
     ROLLING_TAG,
@@ -19,7 +19,7 @@ from qilucrawl.clean.media import (
     media_tag,
     normalize_media,
 )
-from qilucrawl.clean.text import normalize_paragraph, normalize_text, strip_site_suffix
+from qilucrawl.clean.text import clean_title, normalize_paragraph, normalize_text, text_field
 from qilucrawl.extract.base import ExtractError, RawArticle
 from qilucrawl.items import Article, Image, ListEntry, Page
 
@@ -81,7 +81,7 @@ def content_hash(article: Article) -> str:
 
 def _title(raw: RawArticle, entry: ListEntry | None) -> str | None:
     for candidate in (raw.title, entry.title if entry else None):
-        if candidate and (title := strip_site_suffix(text_of(candidate))):
+        if candidate and (title := clean_title(candidate)):
             return title
     return None
 
@@ -120,7 +120,7 @@ def _summary(raw: RawArticle, entry: ListEntry | None) -> str | None:
     summary = raw.summary or (entry.digest if entry else None)
     if not summary:
         return None
-    summary = text_of(summary)
+    summary = text_field(summary)
     # Rolling-feed digests start with "【title】".
     if summary.startswith("【") and "】" in summary[:200]:
         summary = summary[summary.index("】") + 1 :].strip()

@@ -34,12 +34,16 @@ _NOISE = re.compile(
 _RELATED = re.compile(
     r"^[【\[]?(?:相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|延伸阅读|推荐阅读|热点推荐|往期回顾|猜你喜欢|热门推荐)[】\]]?\s*[:：]?$"
 )
-_ROLE = r"(?:本报|本台|本刊|新华社|中新社|央视网|大众日报|齐鲁晚报)?\s*(?:见习)?(?:记者|通讯员|作者|撰文|撰稿|文字|文|实习生|特约记者)"
-_BYLINE = re.compile(
-    r"^[\s（(【\[]*(?:" + _ROLE + r")\s*[:：/|丨]?\s*(?P<names>[^）)】\]]{1,40}?)[\s）)】\]]*$"
+# A byline is role words and names: "记者 张三 通讯员 李四", "每经记者 刘阳 每经编辑 陈旭",
+# "文/王五".  Author roles may carry a medium before them (本报记者, 新华社记者, 每经记者).
+_AUTHOR_ROLE = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,6}?(?:记者|通讯员|撰稿人?|撰文|作者|实习生)|文|文字|文/图|图/文)$"
 )
-_BYLINE_ROLE_SPLIT = re.compile(_ROLE + r"\s*[:：/|丨]?")
-_PHOTO_ROLE = re.compile(r"(?:^|\s)(?:摄影|摄|图|图片|视频|剪辑)(?:\s*[:：/|丨]|\s)")
+_OTHER_ROLE = re.compile(
+    r"^[\u4e00-\u9fff]{0,6}?(?:编辑|责编|审核|审校|校对|监制|统筹|摄影|摄|图片?|视频|剪辑|设计|制图|海报|翻译|编译)$"
+)
+_GLUED_ROLE = re.compile(r"(记者|通讯员|作者|实习生|撰文|编辑|摄影)(?=[\u4e00-\u9fffA-Za-z])")
+_BYLINE_SEPARATORS = re.compile(r"[\s:：/|丨,，、;；]+")
 _NAME_LIST_SEPARATORS = re.compile(r"[、，,;；/|丨]+|\s+(?:和|及|与)\s+")
 _NOT_A_NAME = re.compile(
     r"\d|报道|发自|电|讯|综合|整理|消息|日|报|网|编辑|审核|摄|图|了|到|的|获悉|采访|发现|看到|走访|"
@@ -116,16 +120,44 @@ def _split_trailing_fields(value: str) -> tuple[str, list[str]]:
 
 
 def parse_byline(text: str) -> list[str]:
-    """Names in a byline such as ``记者 蔡宇丹``, ``（记者 张三 通讯员 李四）``, ``文/王五``."""
-    text = _PHOTO_ROLE.split(text)[0]
-    if not _BYLINE.match(text):
+    """Names in a byline such as ``记者 蔡宇丹``, ``（记者 张三 通讯员 李四）``, ``文/王五``.
+
+    The line must open with an author role and hold nothing but roles and names; names after
+    an editor or photographer role are not authors.  Anything else is not a byline: [].
+    """
+    core = _GLUED_ROLE.sub(r"\1 ", text.strip(" （）()【】[]"))
+    core = re.sub(r"^(文|图)/", r"\1 ", core)
+    tokens = [t for t in _BYLINE_SEPARATORS.split(core) if t]
+    if not tokens or not _AUTHOR_ROLE.match(tokens[0]):
         return []
     names: list[str] = []
-    for chunk in _BYLINE_ROLE_SPLIT.split(text):
-        for name in split_names(chunk):
+    collecting = True
+    for position, token in enumerate(_join_latin(tokens[1:])):
+        if _AUTHOR_ROLE.match(token):
+            collecting = True
+        elif _OTHER_ROLE.match(token):
+            collecting = False
+        elif token.endswith("报道") and (names or position > 0):
+            continue  # "济南报道": where the report was filed from
+        elif not collecting:
+            continue
+        elif _looks_like_name(name := token.removesuffix("报道")):
             if name not in names:
                 names.append(name)
+        else:
+            return []
     return names
+
+
+def _join_latin(tokens: list[str]) -> list[str]:
+    """"John", "Smith" -> "John Smith": Latin names keep their spaces."""
+    joined: list[str] = []
+    for token in tokens:
+        if joined and re.fullmatch(r"[A-Za-z.'-]+", token) and re.fullmatch(r"[A-Za-z .'-]+", joined[-1]):
+            joined[-1] += " " + token
+        else:
+            joined.append(token)
+    return joined
 
 
 def split_names(value: str | None) -> list[str]:
@@ -165,15 +197,17 @@ _NOISE_CONTAINER = re.compile(
 )
 
 
+def is_noise_container(element: lxml.html.HtmlElement) -> bool:
+    """True when the element's class or id says share bar, QR code, ad, related list, comments …"""
+    if not isinstance(element.tag, str):
+        return False
+    marker = " ".join((element.get("class") or "", element.get("id") or ""))
+    return bool(marker.strip()) and bool(_NOISE_CONTAINER.search(marker))
+
+
 def drop_noise_containers(root: lxml.html.HtmlElement) -> None:
     """Remove share/QR/ad/related/comment containers from a page or body tree, in place."""
-    doomed = [
-        element
-        for element in root.iter()
-        if isinstance(element.tag, str)
-        and element is not root
-        and _NOISE_CONTAINER.search(" ".join((element.get("class") or "", element.get("id") or "")))
-    ]
+    doomed = [element for element in root.iter() if element is not root and is_noise_container(element)]
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()

@@ -19,7 +19,7 @@ import lxml.etree
 import lxml.html
 import nh3
 
-from qilucrawl.clean.text import normalize_paragraph, normalize_text, remove_layout_spaces
+from qilucrawl.clean.text import normalize_paragraph, normalize_text, remove_layout_breaks
 
 # Dropped with everything inside them.
 _DROP_TAGS = {
@@ -213,8 +213,8 @@ def _inline_markup(parts: list[str]) -> str:
         if isinstance(part, _Tag):
             out.append(part)
         else:
-            out.append(htmllib.escape(normalize_text(part, strip=False), quote=False))
-    markup = remove_layout_spaces(re.sub(r" {2,}", " ", "".join(out)))
+            out.append(htmllib.escape(normalize_text(remove_layout_breaks(part), strip=False), quote=False))
+    markup = re.sub(r" {2,}", " ", "".join(out))
     while (shorter := _EMPTY_PAIR.sub("", markup)) != markup:
         markup = shorter
     return markup.strip()

@@ -7,6 +7,7 @@ deduplication, so it goes here, once, for every source.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -17,8 +18,9 @@ _SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _RUN_OF_SPACES = re.compile(r" {2,}")
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-# A space between two CJK characters is an artefact of layout, not a word break.
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+# A line break in the source between two Chinese characters is layout, not a space (CSS Text's
+# segment-break rule, which browsers follow); a real space there is kept (记者 张三).
+_BREAK_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]*[\r\n]+[ \t]*(?=[{_CJK}])")
 
 # A line that ends with one of these ends a sentence; anything else may continue.  Closing
 # quotes and brackets count only after one of them: 他说：“好。” ends, 从“退”到“还” does not.
@@ -36,14 +38,24 @@ def normalize_text(text: str | None, *, strip: bool = True) -> str:
     return text.strip() if strip else text
 
 
-def remove_layout_spaces(text: str) -> str:
-    """Drop spaces between two CJK characters (layout, not word breaks)."""
-    return _SPACE_BETWEEN_CJK.sub("", text)
+def remove_layout_breaks(text: str) -> str:
+    """Drop source line breaks between two Chinese characters (before whitespace collapses)."""
+    return _BREAK_BETWEEN_CJK.sub("", text)
 
 
 def normalize_paragraph(text: str | None) -> str:
-    """A paragraph: :func:`normalize_text`, and layout spaces between CJK characters removed."""
-    return remove_layout_spaces(normalize_text(text))
+    """A paragraph: :func:`normalize_text` after layout line breaks are removed."""
+    if not text:
+        return ""
+    return _SPACE_AT_CJK_PUNCTUATION.sub("", normalize_text(remove_layout_breaks(text)))
+
+
+# Full-width punctuation carries its own spacing: a space beside it is padding, not content.
+# ("1 “底盘”之争" keeps its space: a digit is not Chinese.)
+_SPACE_AT_CJK_PUNCTUATION = re.compile(
+    r"(?<=[，。：；！？、）」』》”’】])\s+|\s+(?=[，。：；！？、）」』》”’】])"
+    rf"|(?<=[{_CJK}])\s+(?=[（「『《“‘【])"
+)
 
 
 def normalize_multiline(text: str | None) -> str:
@@ -87,3 +99,21 @@ def strip_site_suffix(title: str) -> str:
             break
         title = head
     return title
+
+
+# Inline tags feeds sometimes leave in titles ("<em>济南</em>"); anything else with "<" is text.
+_TITLE_TAG = re.compile(r"</?(?:em|b|strong|i|font|span|a)(?:\s[^<>]*)?>", re.IGNORECASE)
+
+
+def text_field(raw: str | None) -> str:
+    """A field that feeds give as text (title, digest): stray inline tags dropped, entities
+    decoded, spaces normalized.  It is text, not HTML: ``A<B股`` keeps its ``<``; a space
+    between two Chinese words of a headline is the headline's own separator and stays."""
+    if not raw:
+        return ""
+    return normalize_text(html.unescape(_TITLE_TAG.sub("", raw)))
+
+
+def clean_title(raw: str | None) -> str:
+    """A title: :func:`text_field` without the site's name appended to it."""
+    return strip_site_suffix(text_field(raw))

@@ -67,7 +67,8 @@ class DemoSite:
         self.feed = load_feed(corpus)
         self.edition = edition
         self.hits: dict[str, int] = {}
-        self.requests: list[str] = []
+        self.requests: list[str] = []  # every path?query served, in order
+        self.user_agents: set[str] = set()
         self._lock = threading.Lock()
         self.routes: list[tuple[re.Pattern[str], Callable[[dict[str, str]], Response]]] = [
             (re.compile(r"^/robots\.txt$"), self.robots),
@@ -81,9 +82,15 @@ class DemoSite:
     def articles(self) -> list[FeedArticle]:
         return [a.edition(self.edition) for a in self.feed]
 
-    def handle(self, path: str, query: dict[str, str]) -> Response:
+    def text_requests(self) -> list[str]:
+        """The infoCodes the text endpoint was asked for, in order (repeats included)."""
+        prefix = "/NewsData/GetNewsText.do?id="
+        return [r[len(prefix):] for r in self.requests if r.startswith(prefix)]
+
+    def handle(self, path: str, query: dict[str, str], user_agent: str = "") -> Response:
         with self._lock:
             self.requests.append(path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""))
+            self.user_agents.add(user_agent)
         for pattern, handler in self.routes:
             if pattern.match(path):
                 return handler(query)
@@ -176,7 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        status, content_type, body, headers = self.site.handle(parts.path, query)
+        agent = self.headers.get("User-Agent", "")
+        status, content_type, body, headers = self.site.handle(parts.path, query, agent)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))

@@ -76,7 +76,7 @@ def _split_head(lines: list[str], known_title: str | None) -> tuple[list[str], s
     if title_at is None:
         return [], None, None, lines
     captions = head[:title_at]
-    title = head[title_at]
+    title = known_title or head[title_at]  # the list's spelling, spaces and all
     after = title_at + 1
     subtitle = None
     candidate = head[after] if after < head_end else ""

@@ -19,9 +19,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
 
 from qilucrawl.clean.dates import now_iso, parse_datetime
-from qilucrawl.clean.html import text_of
 from qilucrawl.clean.media import normalize_media
-from qilucrawl.clean.text import strip_site_suffix
+from qilucrawl.clean.text import clean_title
 from qilucrawl.items import FEED_TEXT, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
 from qilucrawl.store import read_known
@@ -223,7 +222,7 @@ def select_entries(entries: Any, media: list[str]) -> tuple[list[ListEntry], lis
     selected = set(media)
     for entry in entries:
         problem = None
-        if not entry.title or not text_of(entry.title):
+        if not clean_title(entry.title):
             problem = "list item has no title"
         elif not entry.published:
             problem = "list item has no time"
@@ -244,7 +243,7 @@ def split_known(entries: list[ListEntry], db_path: str | None) -> tuple[list[Lis
     fetch, unchanged = [], []
     for entry in entries:
         known = stored.get(entry.info_code)
-        title = strip_site_suffix(text_of(entry.title or ""))
+        title = clean_title(entry.title)
         if known is not None and known == (title, parse_datetime(entry.published).iso):
             unchanged.append(entry.info_code)
         else:
