@@ -69,6 +69,9 @@ def split_boilerplate(blocks: list[Block]) -> tuple[list[Block], BodyFacts]:
     skipping_related = False
     for position, block in enumerate(blocks):
         text = block.text
+        if block.kind == "img" and block.caption and _NOISE.search(block.caption):
+            facts.removed.append(block.caption)  # a QR code captioned "扫一扫…", not a photo
+            continue
         if block.kind in ("img", "table") or (len(text) > _SHORT and not skipping_related):
             skipping_related = False
             kept.append(block)

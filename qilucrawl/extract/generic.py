@@ -1,16 +1,18 @@
 """Any Chinese news page no site parser claims: find the body, title, time, authors and source.
 
-The body is found by scoring, in one walk over the tree.  The page is cut into text blocks at
-block elements and ``<br>`` (as :mod:`qilucrawl.clean.html` cuts a body), and each block gets a
-value: its text length when it reads like prose (sentence punctuation, few links), a negative
-value when it is mostly links (menus, headline lists) or a short unpunctuated label.  A
-container's score is the sum of the values of the blocks inside it, and the body is the
-container with the highest score: a wrapper around the article gains nothing by also holding the
-navigation, so the tightest element holding the prose wins, whether it is a modern ``<div>`` or
-a ``<td>`` of a 1990s layout table.  Link lists and share/QR/related containers left inside it
-are pruned, and leading title or byline lines are taken off.
+The body is found by scoring, in one walk over the tree.  The page is cut into text lines
+("blocks") at block elements and ``<br>``, as :mod:`qilucrawl.clean.html` cuts a body, and each
+line gets a value: its length when it reads like prose (sentence punctuation, few links), minus
+its length when it is mostly links (menus, headline lists) or a footer line, a small minus when
+it is a short unpunctuated label.  For every container the best run of consecutive parts (child
+containers taken whole, and its own lines) is found by maximum subarray, and the container and
+run with the highest total is the body: the tightest element holding the prose wins, whether it
+is a modern ``<div>`` or a ``<td>`` of a 1990s layout table that also holds a sidebar.  Share,
+ad and comment containers (by class or id) count against a run; link lists left inside are
+pruned; the lines before the article starts (title, date, byline) and from a "热门评论" /
+"相关新闻" heading on are taken out.
 
-The title is the heading (or, on old pages, the bold cell) that the ``<title>`` repeats; the
+The title is the longest line that ``<title>`` (or og:title) repeats, headings first; the
 time, authors and source come from meta tags and JSON-LD, and from the short lines around the
 title and at the ends of the body ("发布时间：2022-02-20 16:17", "来源：齐鲁网 作者：张三").
 This parser only finds strings; :mod:`qilucrawl.clean` reads dates and names.
@@ -27,34 +29,47 @@ import lxml.etree
 import lxml.html
 
 from qilucrawl.clean import dates
-from qilucrawl.clean.boilerplate import drop_noise_containers, parse_byline
+from qilucrawl.clean.boilerplate import is_noise_container, parse_byline
 from qilucrawl.clean.text import normalize_paragraph
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
 
 NAME = "generic"
 VERSION = "V1"
 
+Element = lxml.html.HtmlElement
+
 # Elements whose text is never content (read for metadata first, then removed).
 _STRIP_TAGS = ("script", "style", "noscript", "template", "select", "textarea", "button", "svg")
-# Where a text block ends; the same cut :mod:`qilucrawl.clean.html` makes.
+# Where a line ends; the same cut :mod:`qilucrawl.clean.html` makes.
 _BLOCK_TAGS = frozenset(
     "p div section article main header footer aside center figure figcaption h1 h2 h3 h4 h5 h6 "
     "li ul ol dl dt dd blockquote pre address hr body html table tbody thead tfoot tr td th "
     "caption details summary form nav".split()
 )
-_HEADING_TAGS = ("h1", "h2", "h3")
+_HEADING_BONUS = {"h1": 40, "h2": 20, "h3": 20}
+
 # Sentence punctuation: prose has it, menus, labels and date lines do not.  Colons and brackets
 # are left out because bylines and date lines use them.
 _PUNCT = re.compile(r"[，。！？；、“”‘’《》…]|[,!?;](?=\s|$)|\.(?=\s)")
 _SENTENCE = re.compile(r"[，。！？；]")
+_NOT_WORD = re.compile(r"[\W\d_]+")  # lengths count letters and ideographs, not digits or spaces
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Footer lines: a run of article text should stop before them.
+_FOOTER = re.compile(r"ICP[备证]|版权所有|版权声明|免责声明|All Rights Reserved|Copyright\s*(?:©|\(c\)|\d)|不良信息举报", re.I)
+# A heading that starts what follows an article: comments, related articles, notices.
+_AFTER_ARTICLE = re.compile(
+    r"^[【\[]?(?:热门评论|最新评论|网友评论|精彩评论|评论区|我要评论|发表评论|我来说两句|相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|"
+    r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾|版权(?:与免责)?声明|免责声明)[】\]]?\s*[:：]?"
+)
 
-_LINK_DENSE = 0.5  # a block or container with more link text than this is navigation
-_UNPUNCTUATED_PROSE = 20  # an unpunctuated line this long may still be prose
+_LINK_DENSE = 0.5  # a line or container with more link text than this is navigation
+_UNPUNCTUATED_PROSE = 20  # an unpunctuated line this long may still be prose (some blogs)
+_SURE_BODY = 200  # a run worth this much is an article, not a stray blurb
+_HEAD_LINE = 30  # an unpunctuated line before the article this short is not part of it
 _META_LINE_MAX = 120  # lines holding time, byline or source are short
-_NEAR_TITLE = 12
-_TITLE_MAX = 80  # blocks after the title searched for time, byline and source
-_BODY_EDGE = 6  # blocks at each end of the body searched too
+_NEAR_TITLE = 12  # lines after the title searched for time, byline and source
+_BODY_EDGE = 6  # lines at each end of the body searched too
+_TITLE_MAX = 120
 
 # Meta tags naming the publish time, most trusted first (name, property or itemprop, lower case).
 _META_TIME = (
@@ -66,27 +81,47 @@ _META_TIME = (
 )  # fmt: skip
 _META_AUTHOR = ("author", "article:author", "og:article:author", "byline", "dc.creator", "sailthru.author")
 _META_TITLE = ("og:title", "twitter:title", "headline")
-# Labels of the fields in a meta line; a field's value runs to the next label.
+_NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|@", re.I)
+# Labels of the fields of a meta line; a field's value runs to the next label.
 _FIELD = re.compile(
     r"(?P<label>责任编辑|编辑|责编|审核|来源|出处|稿源|作者|记者|撰文|撰稿|文|通讯员|"
     r"发布时间|发表时间|发布日期|发表日期|更新时间|时间|日期|发表于|发布于|点击(?:数|量|率)?|"
     r"浏览(?:次数|量)?|阅读(?:数|量)?|字号|人气|评论)\s*[:：/]"
 )
+_SHORT_LABELS = ("文", "时间", "日期", "编辑")  # only a label after a space or bracket
+_FIELD_START = " \t|｜丨/【[（(　"
 _TIME_LABELS = ("发布时间", "发表时间", "发布日期", "发表日期", "时间", "日期", "发表于", "发布于")
 _AUTHOR_LABELS = ("作者", "记者", "撰文", "撰稿", "文", "通讯员")
 _SOURCE_LABELS = ("来源", "出处", "稿源")
+# "光明日报记者 王建宏 张文攀": a role, then names to the end of the line.
+_ROLE_NAMES = re.compile(
+    r"(?P<role>记者|通讯员|作者|撰文|撰稿)\s*[:：]?\s*"
+    r"(?P<names>[\u4e00-\u9fff·]{2,5}(?:[\s、，,]+[\u4e00-\u9fff·]{2,5}){0,5})\s*[)）]?$"
+)
 _TIME_HINT = re.compile(r"(?:^|[\s_-])(?:time|date|pubtime|pubdate|publish\w*|post-?time|datetime)(?:$|[\s_-])", re.I)
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--?|—+|–| - |::)\s*")
 
 
 @dataclass(slots=True)
 class _Block:
+    """One line of the page."""
+
     text: str
-    owner: lxml.html.HtmlElement  # the innermost block element holding the text
-    chars: int
-    links: int
+    owner: Element  # the innermost block element holding the line
+    chars: int  # letters and ideographs
+    links: int  # of which inside links
     value: float
-    path: tuple[lxml.html.HtmlElement, ...]  # the block elements around it, outermost first
+    path: tuple[Element, ...]  # the block elements around it, outermost first
+    slots: list[tuple[Element, bool]]  # where its text sits: (element, is the tail)
+
+    def blank(self) -> None:
+        """Take the line's text out of the tree."""
+        for element, is_tail in self.slots:
+            if is_tail:
+                element.tail = None
+            else:
+                element.text = None
 
 
 @dataclass(slots=True)
@@ -94,22 +129,25 @@ class _Page:
     """What one walk over the tree found."""
 
     blocks: list[_Block] = field(default_factory=list)
-    # element -> [score, chars, link chars] of everything inside it
-    totals: dict[lxml.html.HtmlElement, list[float]] = field(default_factory=dict)
-    # element -> (first block, end block) for block elements
-    spans: dict[lxml.html.HtmlElement, tuple[int, int]] = field(default_factory=dict)
-    depths: dict[lxml.html.HtmlElement, int] = field(default_factory=dict)
+    # element -> [score, chars, link chars, screened score] of everything inside it; the
+    # screened score counts share/ad/comment containers (by class or id) against it
+    totals: dict[Element, list[float]] = field(default_factory=dict)
+    spans: dict[Element, tuple[int, int]] = field(default_factory=dict)  # first line, end line
+    depths: dict[Element, int] = field(default_factory=dict)
+    noisy: set[Element] = field(default_factory=set)  # share/ad/comment containers
+    shadowed: set[Element] = field(default_factory=set)  # they and what is inside them
 
 
 @dataclass(slots=True)
 class _Body:
-    """The chosen container, the run of its parts that holds the article, and what to cut."""
+    """The chosen container and the run of its parts that holds the article."""
 
-    element: lxml.html.HtmlElement
-    start: int  # first block of the run
-    end: int  # block after the run
+    element: Element
+    start: int  # first line of the run
+    end: int  # line after the run
     score: float
-    outside: list[lxml.html.HtmlElement]  # parts of the container before or after the run
+    outside: list[tuple[Element | None, int, int]]  # parts before or after the run
+    screened: bool  # found with share/ad/comment containers counted against it
 
 
 class GenericParser:
@@ -130,37 +168,31 @@ class GenericParser:
         chosen = _best_body(page)
         if chosen is None:
             raise ExtractError("no text on the page")
-        body, start, end = chosen.element, chosen.start, chosen.end
+        start, end = chosen.start, _article_end(page.blocks, chosen.start, chosen.end)
         if title is None:
             title, title_at = _line_before(page.blocks, start)
-        for element in chosen.outside:
-            if element.getparent() is not None:
-                element.drop_tree()
-        region = _meta_region(page.blocks, title_at, start, end)
         facts = _MetaLines()
-        for index in region:
+        for index in _meta_region(page.blocks, title_at, start, end):
             facts.read(page.blocks[index], index)
-        published = _published(meta, linked, root, facts, doc.url)
-        authors = facts.authors or _meta_authors(meta, linked)
-        known = [page.blocks[i].text for i in facts.used if start <= i < end]
-        _trim_head(page, body, start, end, title, facts.used)
-        _prune(page, body)
+        head = _head_end(page.blocks, start, end, title, facts.used)
+        _cut(page, chosen, head, end)
+        _prune(page, chosen)
         return RawArticle(
             parser=f"{NAME}/{VERSION}",
-            body=_without_noise(body, page),
+            body=chosen.element,
             title=title,
-            published=published,
-            authors=authors,
+            published=_published(meta, linked, root, facts, doc.url),
+            authors=facts.authors or _meta_authors(meta, linked),
             source=facts.source,
             base_url=doc.url,
-            known_lines=known,
+            known_lines=[page.blocks[i].text for i in sorted(facts.used) if head <= i < end],
         )
 
 
 # --------------------------------------------------------------------------- metadata
 
 
-def _meta_tags(root: lxml.html.HtmlElement) -> dict[str, str]:
+def _meta_tags(root: Element) -> dict[str, str]:
     """``<meta>`` contents keyed by lower-case name, property or itemprop (first one wins)."""
     found: dict[str, str] = {}
     for element in root.iter("meta"):
@@ -171,7 +203,7 @@ def _meta_tags(root: lxml.html.HtmlElement) -> dict[str, str]:
     return found
 
 
-def _json_ld(root: lxml.html.HtmlElement) -> dict[str, str]:
+def _json_ld(root: Element) -> dict[str, str]:
     """datePublished, headline and author of the page's JSON-LD article, if it has one."""
     found: dict[str, str] = {}
     for script in root.iter("script"):
@@ -212,137 +244,93 @@ def _json_author(value: object) -> str | None:
 
 def _meta_authors(meta: dict[str, str], linked: dict[str, str]) -> list[str]:
     for value in (*(meta.get(key) for key in _META_AUTHOR), linked.get("author")):
-        if value:
+        if value and not _NOT_A_PERSON.search(value):
             return [value]
     return []
 
 
-# --------------------------------------------------------------------------- title
+# --------------------------------------------------------------------------- the walk
 
 
-_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--?|—+|–| - |::)\s*")
-
-
-def _title(
-    root: lxml.html.HtmlElement, meta: dict[str, str], linked: dict[str, str], page: _Page
-) -> tuple[str | None, int | None]:
-    """The article title and the index of the block showing it (None: only ``<title>`` has it)."""
-    page_title = normalize_paragraph(root.findtext(".//title"))
-    named = [normalize_paragraph(meta.get(key) or linked.get(key)) for key in _META_TITLE]
-    references = [text for text in (page_title, *named) if text]
-    best: tuple[int, str, lxml.html.HtmlElement] | None = None
-    for rank, tag in enumerate(_HEADING_TAGS):
-        for element in root.iter(tag):
-            text = normalize_paragraph(element.text_content())
-            if 4 <= len(text) <= 120 and any(text in ref for ref in references):
-                score = len(text) - rank * 200
-                if best is None or score > best[0]:
-                    best = (score, text, element)
-    if best is not None:
-        return best[1], _first_block(page, best[2], best[1])
-    # Old pages show the title in a bold cell or a big font: the line that <title> repeats.
-    segments = {s for s in _TITLE_SEPARATORS.split(page_title) if len(s) >= 4} if page_title else set()
-    segments |= {text for text in named if len(text) >= 4}
-    for index, block in enumerate(page.blocks):
-        if block.text in segments:
-            return block.text, index
-    if named and named[0]:
-        return named[0], _find_block(page.blocks, named[0])
-    headings = list(root.iter("h1"))
-    if len(headings) == 1:
-        text = normalize_paragraph(headings[0].text_content())
-        if 4 <= len(text) <= 120:
-            return text, _first_block(page, headings[0], text)
-    return page_title or None, None
-
-
-def _line_before(blocks: list[_Block], start: int) -> tuple[str | None, int | None]:
-    """A page without a title element: the short line closest above the body names it."""
-    for index in range(start - 1, max(-1, start - 1 - _NEAR_TITLE), -1):
-        block = blocks[index]
-        if 4 <= len(block.text) <= _TITLE_MAX and block.links <= block.chars * _LINK_DENSE:
-            if not _has_date(block.text) and not _FIELD.search(block.text):
-                return block.text, index
-    return None, None
-
-
-def _first_block(page: _Page, element: lxml.html.HtmlElement, text: str) -> int | None:
-    start, end = page.spans.get(element, (0, 0))
-    return start if start < end else _find_block(page.blocks, text)
-
-
-def _find_block(blocks: list[_Block], title: str) -> int | None:
-    for index, block in enumerate(blocks):
-        if title in block.text and len(block.text) <= len(title) + 30:
-            return index
-    return None
-
-
-# --------------------------------------------------------------------------- the body
-
-
-def _walk(root: lxml.html.HtmlElement) -> _Page:
+def _walk(root: Element) -> _Page:
     page = _Page()
     walker = _Walker(page)
     walker.walk(root, False)
     walker.flush()
-    totals = page.totals
+    totals, noisy = page.totals, page.noisy
     for element in reversed(list(root.iter())):
         own = totals.get(element)
         if own is None:
             continue
         parent = element.getparent()
-        if parent is not None:
-            into = totals.get(parent)
-            if into is None:
-                totals[parent] = list(own)
-            else:
-                into[0] += own[0]
-                into[1] += own[1]
-                into[2] += own[2]
+        if parent is None:
+            continue
+        screened = -own[1] if element in noisy else own[3]
+        into = totals.get(parent)
+        if into is None:
+            totals[parent] = [own[0], own[1], own[2], screened]
+        else:
+            into[0] += own[0]
+            into[1] += own[1]
+            into[2] += own[2]
+            into[3] += screened
     return page
 
 
 class _Walker:
-    """Cuts the tree into text blocks and gives each block's value to the element that owns it."""
+    """Cuts the tree into lines and gives each line's value to the element that owns it."""
 
-    __slots__ = ("page", "stack", "parts", "chars", "links")
+    __slots__ = ("page", "stack", "parts", "slots", "chars", "links", "shade")
 
     def __init__(self, page: _Page) -> None:
         self.page = page
-        self.stack: list[lxml.html.HtmlElement] = []
+        self.stack: list[Element] = []
         self.parts: list[str] = []
+        self.slots: list[tuple[Element, bool]] = []
         self.chars = 0
         self.links = 0
+        self.shade = 0  # how many share/ad/comment containers are open
 
-    def walk(self, element: lxml.html.HtmlElement, in_link: bool) -> None:
+    def walk(self, element: Element, in_link: bool) -> None:
         tag = element.tag
         if isinstance(tag, str) and not _hidden(element):
             if tag == "br" or tag == "img":
                 self.flush()
             elif tag in _BLOCK_TAGS:
-                self.flush()
-                self.page.depths[element] = len(self.stack)
-                self.stack.append(element)
-                start = len(self.page.blocks)
-                self.children(element, in_link)
-                self.flush()
-                self.stack.pop()
-                self.page.spans[element] = (start, len(self.page.blocks))
+                self.container(element, in_link)
             else:
                 self.children(element, in_link or tag == "a")
         if element.tail:
-            self.add(element.tail, in_link)
+            self.add(element.tail, in_link, element, True)
 
-    def children(self, element: lxml.html.HtmlElement, in_link: bool) -> None:
+    def container(self, element: Element, in_link: bool) -> None:
+        self.flush()
+        page = self.page
+        page.depths[element] = len(self.stack)
+        noisy = is_noise_container(element)
+        if noisy:
+            page.noisy.add(element)
+            self.shade += 1
+        if self.shade:
+            page.shadowed.add(element)
+        self.stack.append(element)
+        start = len(page.blocks)
+        self.children(element, in_link)
+        self.flush()
+        self.stack.pop()
+        self.shade -= noisy
+        page.spans[element] = (start, len(page.blocks))
+
+    def children(self, element: Element, in_link: bool) -> None:
         if element.text:
-            self.add(element.text, in_link)
+            self.add(element.text, in_link, element, False)
         for child in element:
             self.walk(child, in_link)
 
-    def add(self, text: str, in_link: bool) -> None:
+    def add(self, text: str, in_link: bool, element: Element, is_tail: bool) -> None:
         self.parts.append(text)
-        count = len("".join(text.split()))
+        self.slots.append((element, is_tail))
+        count = len(_NOT_WORD.sub("", text))
         self.chars += count
         if in_link:
             self.links += count
@@ -350,78 +338,98 @@ class _Walker:
     def flush(self) -> None:
         if not self.parts:
             return
-        chars, links = self.chars, self.links
-        text = "".join(self.parts)
-        self.parts.clear()
+        chars, links, slots = self.chars, self.links, self.slots
+        text = normalize_paragraph("".join(self.parts))
+        self.parts = []
+        self.slots = []
         self.chars = self.links = 0
-        if not chars or not self.stack:
+        if not text or not self.stack:
             return
         owner = self.stack[-1]
         value = _value(text, chars, links)
-        block = _Block(normalize_paragraph(text), owner, chars, links, value, tuple(self.stack))
-        self.page.blocks.append(block)
+        self.page.blocks.append(_Block(text, owner, chars, links, value, tuple(self.stack), slots))
         own = self.page.totals.get(owner)
         if own is None:
-            self.page.totals[owner] = [value, chars, links]
+            self.page.totals[owner] = [value, chars, links, value]
         else:
             own[0] += value
             own[1] += chars
             own[2] += links
+            own[3] += value
 
 
-def _hidden(element: lxml.html.HtmlElement) -> bool:
+def _hidden(element: Element) -> bool:
     style = element.get("style")
     return bool(style) and bool(_HIDDEN.search(style))
 
 
 def _value(text: str, chars: int, links: int) -> float:
-    """How much a block says "article": prose counts for, links and bare labels against."""
-    if links > chars * _LINK_DENSE:
-        return -float(chars)
+    """How much a line says "article": prose counts for, links, footers and labels against."""
+    if links > chars * _LINK_DENSE or _FOOTER.search(text):
+        return -float(max(chars, 1))
     prose = chars - links
     if _PUNCT.search(text) is None:
-        # A label, a date line, a title; but some writers (blogs) leave punctuation out.
         return 0.25 * prose if prose >= _UNPUNCTUATED_PROSE else -0.5 * prose
     return float(prose)
+
+
+# --------------------------------------------------------------------------- the body
 
 
 def _best_body(page: _Page) -> _Body | None:
     """The container and the run of its parts with the highest total value.
 
-    A container's parts are its child block elements (whole) and the text lines directly in
-    it; the best run of consecutive parts (maximum subarray) leaves out a sidebar, a headline
-    list or a copyright notice that shares a layout cell with the article.  On a tie the
-    deeper container wins: it holds the same article with less around it.
+    A container's parts are its child block elements (whole) and the lines directly in it; the
+    best run of consecutive parts (maximum subarray) leaves out a sidebar, a headline list or
+    a copyright notice that shares a layout cell with the article.  On a tie the deeper
+    container wins: it holds the same article with less around it.  Share, ad and comment
+    containers count against a run, unless what is left is too little to be an article (a
+    site that names its article div "print" or "comment-box").
     """
+    screened = _best_body_by(page, screened=True)
+    plain = _best_body_by(page, screened=False)
+    if screened is not None and (
+        plain is None or screened.score * 4 >= plain.score or screened.score >= _SURE_BODY
+    ):
+        return screened
+    return plain
+
+
+def _best_body_by(page: _Page, *, screened: bool) -> _Body | None:
     best: _Body | None = None
     best_key = (0.0, 0)
     for element, (start, end) in page.spans.items():
-        if end <= start:
+        if end <= start or (screened and element in page.shadowed):
             continue
         depth = page.depths[element]
-        parts = _parts(page, start, end, depth)
-        score, first, last = _best_run([value for value, _, _, _ in parts])
+        parts = _parts(page, start, end, depth, screened)
+        score, first, last = _best_run([part[0] for part in parts])
         key = (score, depth)
         if score > 0 and key > best_key:
-            outside = [part for i, (_, part, _, _) in enumerate(parts) if part is not None and not first <= i <= last]
-            best = _Body(element, parts[first][2], parts[last][3], score, outside)
+            outside = [part[1:] for i, part in enumerate(parts) if not first <= i <= last]
+            best = _Body(element, parts[first][2], parts[last][3], score, outside, screened)
             best_key = key
     return best
 
 
 def _parts(
-    page: _Page, start: int, end: int, depth: int
-) -> list[tuple[float, lxml.html.HtmlElement | None, int, int]]:
+    page: _Page, start: int, end: int, depth: int, screened: bool
+) -> list[tuple[float, Element | None, int, int]]:
     """(value, child element or None for a line of the container's own, first, end) in order."""
     parts = []
     index = start
-    blocks, spans, totals = page.blocks, page.spans, page.totals
+    blocks, spans, totals, noisy = page.blocks, page.spans, page.totals, page.noisy
     while index < end:
         path = blocks[index].path
         if len(path) > depth + 1:
             child = path[depth + 1]
             stop = spans[child][1]
-            parts.append((totals[child][0], child, index, stop))
+            stats = totals[child]
+            if not screened:
+                value = stats[0]
+            else:
+                value = -stats[1] if child in noisy else stats[3]
+            parts.append((value, child, index, stop))
             index = stop
         else:
             parts.append((blocks[index].value, None, index, index + 1))
@@ -443,50 +451,134 @@ def _best_run(values: list[float]) -> tuple[float, int, int]:
     return best, best_first, best_last
 
 
-def _prune(page: _Page, body: lxml.html.HtmlElement) -> None:
-    """Take link lists (related articles, tags, page numbers) out of the chosen body."""
+def _article_end(blocks: list[_Block], start: int, end: int) -> int:
+    """Where the article stops: at a comments / related / notice heading once it has begun."""
+    total = sum(block.value for block in blocks[start:end] if block.value > 0)
+    seen = 0.0
+    for index in range(start, end):
+        block = blocks[index]
+        if len(block.text) <= 16 and _AFTER_ARTICLE.match(block.text) and seen * 4 > total:
+            return index
+        seen += max(block.value, 0.0)
+    return end
+
+
+def _head_end(blocks: list[_Block], start: int, end: int, title: str | None, used: set[int]) -> int:
+    """The first line of the article proper, after the title, date and byline lines."""
+    index = start
+    while index < min(end, start + 8):
+        block = blocks[index]
+        heading = block.text == title or index in used
+        label = block.value <= 0 and len(block.text) <= _HEAD_LINE
+        if not (heading or label):
+            break
+        index += 1
+    return index if index < end else start
+
+
+def _cut(page: _Page, body: _Body, head: int, end: int) -> None:
+    """Take out of the container what is not the article: the parts outside the run, the
+    lines before the article starts and everything from where it stops."""
+    for element, first, _ in body.outside:
+        if element is None:
+            page.blocks[first].blank()
+        elif element.getparent() is not None:
+            element.drop_tree()
+    for index in [*range(body.start, head), *range(end, body.end)]:
+        page.blocks[index].blank()
+    if end < body.end:
+        doomed = []
+        for element in body.element.iterdescendants():
+            span = page.spans.get(element)
+            if span is not None and span[1] <= body.end and (span[0] > end or span[0] == end < span[1]):
+                doomed.append(element)
+        for element in doomed:
+            if element.getparent() is not None:
+                element.drop_tree()
+
+
+def _prune(page: _Page, body: _Body) -> None:
+    """Take link lists (related articles, tags, page numbers) and, when the body was found with
+    them screened out, share/ad/comment containers out of the chosen body."""
+    total = page.totals.get(body.element, [0.0, 0.0, 0.0, 0.0])[1]
     doomed = []
-    for element in body.iterdescendants():
+    for element in body.element.iterdescendants():
         stats = page.totals.get(element)
-        if stats is None:
-            continue
-        score, chars, links = stats
-        if chars >= 4 and links > chars * _LINK_DENSE and score < 0:
+        if stats is not None and stats[1] >= 4 and stats[2] > stats[1] * _LINK_DENSE and stats[0] < 0:
             doomed.append(element)
+        elif body.screened and is_noise_container(element):
+            chars = stats[1] if stats is not None else len(_NOT_WORD.sub("", element.text_content()))
+            if chars * 2 < total:
+                doomed.append(element)
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
 
 
-def _without_noise(body: lxml.html.HtmlElement, page: _Page) -> lxml.html.HtmlElement:
-    """The body without share/QR/ad containers, unless those rules would empty it."""
-    chars = page.totals.get(body, [0, 0, 0])[1]
-    copy = lxml.html.fromstring(lxml.html.tostring(body, encoding="unicode")) if chars else body
-    drop_noise_containers(copy)
-    kept = len("".join(copy.text_content().split()))
-    return copy if kept * 2 >= chars else body
+# --------------------------------------------------------------------------- title
 
 
-def _trim_head(
-    page: _Page, body: lxml.html.HtmlElement, start: int, end: int, title: str | None, used: set[int]
-) -> None:
-    """Drop the title and meta lines the body starts with (they are fields, not content)."""
-    for index in range(start, min(end, start + 8)):
-        block = page.blocks[index]
-        if block.value > 0 and index not in used:
-            break
-        is_head = index in used or (title is not None and block.text == title)
-        owner = block.owner
-        if is_head and owner is not body and page.spans.get(owner) == (index, index + 1):
-            if owner.getparent() is not None:
-                owner.drop_tree()
+def _title(
+    root: Element, meta: dict[str, str], linked: dict[str, str], page: _Page
+) -> tuple[str | None, int | None]:
+    """The article title and the index of the line showing it (None: only ``<title>`` has it).
+
+    The title is the longest line of the page that ``<title>`` or og:title repeats (headings
+    first); a line much shorter than the title's main part (a section name) does not count.
+    """
+    page_title = normalize_paragraph(root.findtext(".//title"))
+    named = [normalize_paragraph(meta.get(key) or linked.get(key)) for key in _META_TITLE]
+    references = [(text, _main_part(text)) for text in (page_title, *named) if text]
+    best: tuple[float, str, int] | None = None
+    for index, block in enumerate(page.blocks):
+        text = block.text
+        if not 4 <= len(text) <= _TITLE_MAX:
+            continue
+        if not any(text in ref and len(text) * 2 >= main for ref, main in references):
+            continue
+        score = len(text) + _HEADING_BONUS.get(block.owner.tag, 0) - (10 if block.links else 0)
+        if best is None or score > best[0]:
+            best = (score, text, index)
+    if best is not None:
+        return best[1], best[2]
+    for text in named:
+        if text:
+            return text, _find_block(page.blocks, text)
+    headings = list(root.iter("h1"))
+    if len(headings) == 1:
+        text = normalize_paragraph(headings[0].text_content())
+        if 4 <= len(text) <= _TITLE_MAX:
+            return text, _find_block(page.blocks, text)
+    return page_title or None, None
+
+
+def _main_part(title: str) -> int:
+    """Length of the longest separator-delimited part of a page title (its article title)."""
+    return max((len(part) for part in _TITLE_SEPARATORS.split(title)), default=len(title))
+
+
+def _find_block(blocks: list[_Block], title: str) -> int | None:
+    for index, block in enumerate(blocks):
+        if title in block.text and len(block.text) <= len(title) + 30:
+            return index
+    return None
+
+
+def _line_before(blocks: list[_Block], start: int) -> tuple[str | None, int | None]:
+    """A page without a title element: the short line closest above the body names it."""
+    for index in range(start - 1, max(-1, start - 1 - _NEAR_TITLE), -1):
+        block = blocks[index]
+        if 4 <= len(block.text) <= _TITLE_MAX and block.links <= block.chars * _LINK_DENSE:
+            if not _has_date(block.text) and not _FIELD.search(block.text):
+                return block.text, index
+    return None, None
 
 
 # --------------------------------------------------------------------------- meta lines
 
 
 def _meta_region(blocks: list[_Block], title_at: int | None, start: int, end: int) -> list[int]:
-    """Indexes of the blocks that may hold time, byline and source, most likely first."""
+    """Indexes of the lines that may hold time, byline and source, most likely first."""
     order: list[int] = []
     if title_at is not None:
         order += range(title_at + 1, min(len(blocks), title_at + 1 + _NEAR_TITLE))
@@ -496,7 +588,7 @@ def _meta_region(blocks: list[_Block], title_at: int | None, start: int, end: in
         order += range(max(0, title_at - 3), title_at)
     else:
         order += range(max(0, start - _NEAR_TITLE), start)
-    return [i for i in dict.fromkeys(order) if len(blocks[i].text) <= _META_LINE_MAX * 4]
+    return list(dict.fromkeys(order))
 
 
 class _MetaLines:
@@ -510,9 +602,9 @@ class _MetaLines:
 
     def read(self, block: _Block, index: int) -> None:
         text = block.text
-        if not text or block.links > block.chars * _LINK_DENSE:
+        if not text or len(text) > _META_LINE_MAX * 2 or block.links > block.chars * _LINK_DENSE:
             return
-        fields = _fields(text) if len(text) <= _META_LINE_MAX * 4 else []
+        fields = _fields(text)
         took = False
         for label, value in fields:
             if label in _TIME_LABELS and _has_date(value):
@@ -524,29 +616,34 @@ class _MetaLines:
             elif label in _SOURCE_LABELS and value and self.source is None:
                 self.source = f"来源：{value}"
                 took = True
-        if len(text) > _META_LINE_MAX:
-            return
-        labelled = any(label in _TIME_LABELS for label, _ in fields)
-        if not labelled and _SENTENCE.search(text) is None and _has_date(text):
+        short = len(text) <= _META_LINE_MAX and _SENTENCE.search(text) is None
+        if short and not any(label in _TIME_LABELS for label, _ in fields) and _has_date(text):
             self.times.append(text)
             took = True
-        if not self.authors and not fields and (names := parse_byline(text)):
-            self.authors.append(text)
-            took = bool(names)
+        if short and not self.authors and not fields:
+            if names := parse_byline(text):
+                self.authors.append(text)
+                took = bool(names)
+            elif len(text) <= 40 and (match := _ROLE_NAMES.search(text)):
+                self.authors.append(f"{match['role']}：{match['names']}")
+                took = True
         if took:
             self.used.add(index)
 
 
 def _fields(text: str) -> list[tuple[str, str]]:
     """'来源：齐鲁网 作者：张三 2022-02-20' -> [('来源', '齐鲁网'), ('作者', '张三 2022-02-20')]."""
-    matches = list(_FIELD.finditer(text))
+    matches = [
+        match
+        for match in _FIELD.finditer(text)
+        if match["label"] not in _SHORT_LABELS or match.start() == 0 or text[match.start() - 1] in _FIELD_START
+    ]
     out = []
     for position, match in enumerate(matches):
-        if match.start() > 0 and text[match.start() - 1] not in " \t|｜丨/【[（(　" and match["label"] in ("文", "时间", "日期", "编辑"):
-            continue  # "发文：" "新时间：" are not these labels
         stop = matches[position + 1].start() if position + 1 < len(matches) else len(text)
         value = text[match.end() : stop].strip(" |｜丨　")
-        value = re.split(r"\s{2,}|　", value)[0] if match["label"] not in _TIME_LABELS else value
+        if match["label"] not in _TIME_LABELS:
+            value = re.split(r"\s{2,}|　", value)[0]
         out.append((match["label"], value.strip()))
     return out
 
@@ -559,13 +656,13 @@ def _has_date(text: str) -> bool:
 
 
 def _published(
-    meta: dict[str, str],
-    linked: dict[str, str],
-    root: lxml.html.HtmlElement,
-    facts: _MetaLines,
-    url: str | None,
+    meta: dict[str, str], linked: dict[str, str], root: Element, facts: _MetaLines, url: str | None
 ) -> str | None:
-    """The raw publish time: meta tags and JSON-LD, the lines near the title, <time> elements."""
+    """The raw publish time: meta tags and JSON-LD, the lines near the title, <time> elements.
+
+    The first that reads as a date wins, unless the URL carries a date and another one agrees
+    with it; a later candidate of the same day that also knows the time of day replaces it.
+    """
     candidates: list[str] = []
     candidates += [meta[key] for key in _META_TIME if key in meta]
     candidates += [linked[key] for key in ("datePublished", "pubDate", "dateCreated") if key in linked]
@@ -574,11 +671,10 @@ def _published(
     parsed = [(raw, result) for raw in candidates if (result := dates.parse_datetime(raw)).ok]
     if not parsed:
         return None
-    url_day = dates.date_from_url(url)
     chosen = parsed[0]
+    url_day = dates.date_from_url(url)
     if url_day is not None:
         chosen = next((p for p in parsed if _day(p[1].iso) == url_day), chosen)
-    # A later candidate of the same day may know the time of day too.
     day = _day(chosen[1].iso)
     for raw, result in parsed:
         if _day(result.iso) == day and _rank(result.precision) > _rank(chosen[1].precision):
@@ -594,7 +690,7 @@ def _rank(precision: str | None) -> int:
     return {"day": 1, "minute": 2, "second": 3}.get(precision or "", 0)
 
 
-def _time_elements(root: lxml.html.HtmlElement) -> list[str]:
+def _time_elements(root: Element) -> list[str]:
     """``<time datetime>`` and short elements whose class or id says time or date."""
     found = []
     for element in root.iter("time"):
