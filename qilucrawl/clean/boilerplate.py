@@ -31,6 +31,8 @@ _NOISE = re.compile(
     r"^返回\S{0,8}$|^【?返回(?:顶部|首页|列表|目录)】?$|^上一篇|^下一篇|版权所有|未经授权|禁止转载|"
     r"^点击(?:进入|查看|阅读)|^\[?查看原文\]?$|^更多精彩"
 )
+# An image captioned like this is a QR code ("扫一扫，下载客户端"), whatever its file is called.
+_QR_CAPTION = re.compile(r"扫一扫|扫描二维码|二维码|长按识别|扫码")
 _RELATED = re.compile(
     r"^[【\[]?(?:相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|延伸阅读|推荐阅读|热点推荐|往期回顾|猜你喜欢|热门推荐)[】\]]?\s*[:：]?$"
 )
@@ -69,8 +71,8 @@ def split_boilerplate(blocks: list[Block]) -> tuple[list[Block], BodyFacts]:
     skipping_related = False
     for position, block in enumerate(blocks):
         text = block.text
-        if block.kind == "img" and block.caption and _NOISE.search(block.caption):
-            facts.removed.append(block.caption)  # a QR code captioned "扫一扫…", not a photo
+        if block.kind == "img" and _QR_CAPTION.search(block.caption or ""):
+            facts.removed.append(block.caption or "")  # a QR code, not a photo of the story
             continue
         if block.kind in ("img", "table") or (len(text) > _SHORT and not skipping_related):
             skipping_related = False
