@@ -2,16 +2,23 @@
 
 Pages are matched by kind (feed JSON, plain text, Jekyll post, web page) and, for web pages,
 by site: each site parser says whether it recognises the page, and the generic extractor reads
-any other page — or a recognised one whose site parser found no body.
+any other page — or a recognised one whose site parser found no body.  The later pages of a
+multi-page article (``Page.continuations``) are read by the parser that read the first one, and
+their bodies appended to its body in order.
 """
 
 from __future__ import annotations
 
+import lxml.html
+
 from qilucrawl.clean.article import build_article
 from qilucrawl.clean.encoding import decode
+from qilucrawl.clean.html import image_url, parse_fragment
 from qilucrawl.extract.base import Document, ExtractError, Parser, RawArticle
+from qilucrawl.extract.eastmoney import EastmoneyParser
 from qilucrawl.extract.feed_text import FeedTextParser
 from qilucrawl.extract.generic import GenericParser
+from qilucrawl.extract.iqilu import IqiluParser
 from qilucrawl.extract.jekyll_post import JekyllParser
 from qilucrawl.extract.plain_text import PlainTextParser
 from qilucrawl.items import AUTO, FEED_TEXT, HTML, JEKYLL, PLAIN_TEXT, Article, Page
@@ -19,13 +26,16 @@ from qilucrawl.items import AUTO, FEED_TEXT, HTML, JEKYLL, PLAIN_TEXT, Article, 
 __all__ = ["ExtractError", "RawArticle", "detect_kind", "extract", "extract_raw"]
 
 # Web-page parsers, most specific first; GENERIC reads whatever none of them claims.
-SITE_PARSERS: list[Parser] = []
+SITE_PARSERS: list[Parser] = [EastmoneyParser(), IqiluParser()]
 GENERIC: Parser | None = GenericParser()
 BY_KIND: dict[str, Parser] = {
     FEED_TEXT: FeedTextParser(),
     PLAIN_TEXT: PlainTextParser(),
     JEKYLL: JekyllParser(),
 }
+# Quality flags of an article read from several pages.
+FLAG_MULTI_PAGE = "multi_page"
+FLAG_CONTINUATION_UNREADABLE = "continuation_unreadable"
 
 
 def register_site_parser(parser: Parser) -> None:
@@ -72,17 +82,62 @@ def _fragment(doc: Document) -> RawArticle:
 
 
 def _web_page(doc: Document) -> RawArticle:
+    parser, raw = _first_page(doc)
+    if doc.page is not None and doc.page.continuations:
+        _append_continuations(raw, parser, doc.page.continuations)
+    return raw
+
+
+def _first_page(doc: Document) -> tuple[Parser, RawArticle]:
+    """The parser that read the page (site parser, else generic) and what it found."""
     for parser in SITE_PARSERS:
         if parser.matches(doc):
             raw = parser.parse(doc)
-            if raw.body is not None and GENERIC is not None and not _has_text(raw):
+            if GENERIC is not None and not _has_text(raw):
                 fallback = GENERIC.parse(doc)
                 fallback.parser = f"{raw.parser}+{fallback.parser}"
-                return fallback
-            return raw
+                return GENERIC, fallback
+            return parser, raw
     if GENERIC is None:
         raise ExtractError("no parser recognises this page")
-    return GENERIC.parse(doc)
+    return GENERIC, GENERIC.parse(doc)
+
+
+def _append_continuations(raw: RawArticle, parser: Parser, pages: list[Page]) -> None:
+    """Join the bodies of a multi-page article's later pages, in order, to the first page's."""
+    joined = lxml.html.Element("div")
+    if raw.body is not None:
+        joined.append(_as_element(raw.body))
+    for page in pages:
+        body = _continuation_body(parser, page)
+        if body is None:
+            raw.flags.append(FLAG_CONTINUATION_UNREADABLE)
+        else:
+            joined.append(body)
+    raw.body = joined
+    raw.flags.append(FLAG_MULTI_PAGE)
+
+
+def _continuation_body(parser: Parser, page: Page) -> lxml.html.HtmlElement | None:
+    """A later page's body, its images made absolute against that page's own URL."""
+    text, _ = decode(page.body, page.content_type)
+    try:
+        raw = parser.parse(Document(text, page.url, page))
+    except ExtractError:
+        return None
+    if raw.body is None or not _has_text(raw):
+        return None
+    body = _as_element(raw.body)
+    for image in body.iter("img"):
+        if (src := image_url(image, raw.base_url or page.url)) is not None:
+            image.set("src", src)
+    return body
+
+
+def _as_element(body: str | lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    element = parse_fragment(body) if isinstance(body, str) else body
+    element.tail = None  # moved under a new parent; text after it is not the article
+    return element
 
 
 def _has_text(raw: RawArticle) -> bool:
