@@ -36,7 +36,6 @@ from qilucrawl.clean.dates import BEIJING, date_from_info_code
 from qilucrawl.clean.media import ROLLING_CATEGORY, ROLLING_TAG, media_tag
 
 TAG_SUFFIX = "新闻"
-ROLLING_MEDIA = ROLLING_TAG.removesuffix(TAG_SUFFIX)  # 东财滚动
 SAFE_INFO_CODE = re.compile(r"[A-Z]{2}\d{18}")
 SAFE_CATEGORY = re.compile(r"[a-z0-9]{1,80}")
 
@@ -62,6 +61,7 @@ _LINK_SEPARATORS = re.compile(r"[\s｜|]*")
 _EIGHTEEN_DIGITS = re.compile(r"(?<!\d)(\d{18})(?!\d)")
 _FILE_ID = re.compile(r"(?:^|[-_])(?P<id>[A-Z]{2}\d{18}|\d{18})(?![\d])")
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+_DATE_IN_VALUE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}")
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][\w-]*[^>]*>")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _ESCAPED_BRACE = "&#123;"
@@ -116,7 +116,7 @@ class Post:
     @property
     def published(self) -> str | None:
         """The front-matter date, or — as Jekyll does — the file name's date when it has none."""
-        if re.search(r"\d", self.date):
+        if _has_date(self.date):
             return self.date
         match = _FILE_DATE.match(self.filename or "")
         return "-".join(match.groups()) if match else None
@@ -146,7 +146,7 @@ def read_post(text: str, filename: str | None = None) -> Post:
     digest, body = _take_digest(body_lines)
     name = _basename(filename)
     post = Post(
-        title=_text(values.get("title")),
+        title=_title(values.get("title")),
         date=_text(values.get("date")),
         categories=_words(values.get("categories") or values.get("category")),
         tags=_words(values.get("tags")),
@@ -160,8 +160,13 @@ def read_post(text: str, filename: str | None = None) -> Post:
     )
     post.info_code = _info_code(source_url, name, notes)
     notes += [NOTE_EMPTY_TITLE] if not post.title.strip() else []
-    notes += [NOTE_NO_DATE] if not re.search(r"\d", post.date) else []
+    notes += [NOTE_NO_DATE] if not _has_date(post.date) else []
     return post
+
+
+def _has_date(value: str) -> bool:
+    """``2022-02-20 …`` is a date; `` +0800`` alone (an archive's empty date) is not."""
+    return bool(_DATE_IN_VALUE.search(value))
 
 
 def _lines(text: str, notes: list[str]) -> list[str]:
@@ -197,7 +202,8 @@ _StringLoader.yaml_implicit_resolvers = {}
 
 def _front_matter(lines: list[str], notes: list[str]) -> dict[str, Any]:
     try:
-        values = yaml.load("\n".join(lines), Loader=_StringLoader)  # noqa: S506 (safe, strings only)
+        # A SafeLoader that resolves nothing: safe, and every value stays a string.
+        values = yaml.load("\n".join(lines), Loader=_StringLoader)
     except yaml.YAMLError:
         values = None
     if isinstance(values, dict) and all(isinstance(key, str) for key in values):
@@ -220,6 +226,11 @@ def _front_matter_by_lines(lines: list[str]) -> dict[str, Any]:
             value = value[1:-1]
         values.setdefault(match["key"], value)
     return values
+
+
+def _title(value: Any) -> str:
+    """The title exactly as quoted (only a whole-value YAML list or number is flattened)."""
+    return value if isinstance(value, str) else _text(value)
 
 
 def _text(value: Any) -> str:
@@ -307,7 +318,7 @@ def _info_code(source_url: str | None, filename: str | None, notes: list[str]) -
             notes.append(NOTE_BAD_INFO_CODE)
         if match := _EIGHTEEN_DIGITS.search(urlsplit(source_url).path):
             return "NW" + match[1]
-    stem = re.sub(r"\.(?:md|markdown|html?)$", "", filename or "", flags=re.I)
+    stem = re.sub(r"\.(?:md|markdown|html?)$", "", filename or "", flags=re.IGNORECASE)
     if matches := list(_FILE_ID.finditer(stem)):
         found = matches[-1]["id"]
         return found if found[0].isalpha() else "NW" + found
@@ -350,7 +361,7 @@ def render_category_page(category: str, media: str) -> str:
     """The page ``category/<category>.html`` listing one medium's posts."""
     if not SAFE_CATEGORY.fullmatch(category or ""):
         raise PostError(f"unsafe category for a file name: {str(category)[:60]!r}")
-    title = yaml_quote(media_tag(media) or "")
+    title = _yaml_plain_or_quoted(media_tag(media) or "")
     return f"---\nlayout: category\ntitle: {title}\ncategory: {category}\n---\n"
 
 
@@ -372,6 +383,7 @@ def article_media(article: dict[str, Any]) -> str | None:
 
 def yaml_quote(value: str) -> str:
     """A double-quoted YAML scalar that reads back as ``value``; plain text stays as is."""
+
     def escape(match: re.Match[str]) -> str:
         char = match[0]
         if char in _YAML_ESCAPES:
@@ -433,9 +445,8 @@ def _back_links_line(tag: str | None, category: str | None, site_host: str) -> s
 def _yaml_plain_or_quoted(value: str) -> str:
     """``tags: 齐鲁网新闻`` unquoted as the archives write it, quoted if YAML would misread it."""
     try:
-        same = yaml.load(f"k: {value}", Loader=_StringLoader) == {"k": value}  # noqa: S506
+        same = yaml.load(f"k: {value}", Loader=_StringLoader) == {"k": value}
     except yaml.YAMLError:
         same = False
-    plain = same and value == value.strip() and value[0] not in "\"'"
+    plain = same and value == value.strip() and value[:1] not in ("", '"', "'")
     return value if plain else yaml_quote(value)
-
