@@ -31,6 +31,8 @@ _BODY_MARKER = re.compile(r"""id\s*=\s*["']?ContentBody\b""")
 _LAYOUT_MARKER = re.compile(r"<title[^>]*>[^<]*_东方财富网|class\s*=\s*[\"'][^\"']*\b(?:newsContent|txtinfos)\b")
 # An infos item that holds the publish time: "2026年08月19日 17:46" or "2026-08-19 17:46".
 _DATE_ITEM = re.compile(r"(?:19|20)\d\d\s*[年/-]")
+_SOURCE_ITEM = re.compile("来源")
+_AUTHOR_ITEM = re.compile("作者")
 
 
 def _has_class(name: str) -> str:
@@ -137,20 +139,21 @@ class V2(_Layout):
     _items = lxml.etree.XPath(f"//*[{_has_class('infos')}]//*[{_has_class('item')}]")
 
     def _item(self, root: lxml.html.HtmlElement, wanted: re.Pattern[str]) -> str | None:
+        """The item ``wanted`` finds, from where it matched: one item may hold several fields."""
         for element in self._items(root):
             text = element.text_content()
-            if wanted.search(text):
-                return text
+            if match := wanted.search(text):
+                return text[match.start() :]
         return None
 
     def published(self, root: lxml.html.HtmlElement) -> str | None:
         return self._item(root, _DATE_ITEM)
 
     def source(self, root: lxml.html.HtmlElement) -> str | None:
-        return self._item(root, re.compile("来源"))
+        return self._item(root, _SOURCE_ITEM)
 
     def authors(self, root: lxml.html.HtmlElement) -> list[str]:
-        author = self._item(root, re.compile("作者"))
+        author = self._item(root, _AUTHOR_ITEM)
         return [author] if author else []
 
 
