@@ -105,7 +105,8 @@ def test_continuation_urls_from_the_pager() -> None:
 def test_continuation_urls_relative_ordered_and_same_article_only() -> None:
     url = "https://news.iqilu.com/shandong/20231012/5512345_2.shtml"
     html = """<html><body><div id="context"><p>正文</p></div><div class="pages">
-      <a href="5512345.shtml">1</a><a href="5512345_3.shtml#top">3</a><a href="5512345_10.shtml">10</a>
+      <a href="5512345.shtml">1</a><a href="5512345_3.shtml#top">3</a>
+      <a href="5512345_10.shtml">10</a>
       <a href="/shandong/20231012/5512345_3.shtml">下一页</a><a href="5599999_2.shtml">别的文章</a>
       <a href="javascript:void(0)">打印</a></div></body></html>"""
     assert continuation_urls(Document(html, url)) == [
@@ -115,7 +116,8 @@ def test_continuation_urls_relative_ordered_and_same_article_only() -> None:
 
 
 def test_continuation_urls_of_a_non_article_page() -> None:
-    doc = Document('<html><body><a href="123_2.shtml">2</a></body></html>', "https://www.iqilu.com/")
+    html = '<html><body><a href="123_2.shtml">2</a></body></html>'
+    doc = Document(html, "https://www.iqilu.com/")
     assert continuation_urls(doc) == []
 
 
@@ -135,12 +137,14 @@ def test_an_unrelated_page_is_not_claimed() -> None:
       <div id="ContentBody"><p>会议总结了全年经济工作，部署了明年的重点任务。</p></div></body></html>"""
     doc = Document(html, "https://news.example.com/2024/0105/1.html")
     assert not any(parser.matches(doc) for parser in SITE_PARSERS)
-    assert extract_raw(Page(url=doc.url or "", body=html.encode(), kind=HTML)).parser.startswith("generic/")
+    raw = extract_raw(Page(url=doc.url or "", body=html.encode(), kind=HTML))
+    assert raw.parser.startswith("generic/")
 
 
 def test_site_page_without_body_falls_back_to_generic() -> None:
     html = """<html><head><title>东方财富网行情中心</title></head><body><div class="main">
       <p>沪深两市今日震荡走高，创业板指涨逾1%，两市成交额连续第五个交易日突破万亿元。</p>
       <p>北向资金全天净买入超过50亿元，银行、券商板块领涨，半导体板块午后回落。</p></div></body></html>"""
-    raw = extract_raw(Page(url="https://quote.eastmoney.com/center/", body=html.encode(), kind=HTML))
+    page = Page(url="https://quote.eastmoney.com/center/", body=html.encode(), kind=HTML)
+    raw = extract_raw(page)
     assert raw.parser.startswith("eastmoney/V1+generic/")

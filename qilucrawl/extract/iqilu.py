@@ -86,9 +86,8 @@ class IqiluParser:
     name = NAME
     versions = (VERSION,)
     _title = lxml.etree.XPath("//h1")
-    _fallback_title = lxml.etree.XPath(
-        "//meta[@property='og:title' or @name='og:title']/@content | //title"
-    )
+    _og_title = lxml.etree.XPath("//meta[@property='og:title' or @name='og:title']/@content")
+    _page_title = lxml.etree.XPath("//title")
     _subtitle = lxml.etree.XPath(f"//*[{_has_class('subtitle')} or {_has_class('sub-title')}]")
     _published = lxml.etree.XPath("//*[@id='pubtime_baidu']")
     _author = lxml.etree.XPath("//*[@id='author_baidu']")
@@ -125,7 +124,7 @@ class IqiluParser:
             text = heading.text_content()
             if text.strip() and not _in_logo(heading):
                 return str(text)
-        return _first_text(root, self._fallback_title)
+        return _first_text(root, self._og_title, self._page_title)
 
     def _body(self, root: lxml.html.HtmlElement, url: str | None) -> lxml.html.HtmlElement | None:
         for path in self._bodies:
@@ -146,7 +145,7 @@ def _in_logo(element: lxml.html.HtmlElement) -> bool:
 
 
 def _drop_pager(body: lxml.html.HtmlElement, url: str | None) -> None:
-    """Remove the pager: containers named for it, and short blocks linking to the article's pages."""
+    """Remove the pager: containers named for it, short blocks linking to the article's pages."""
     here = _article_page(url or "")
     doomed = []
     for element in body.iter():

@@ -54,7 +54,8 @@ def page_of(site: str, name: str, entry: dict[str, Any]) -> Page:
         Page(url=c["url"], body=(folder / c["file"]).read_bytes(), kind=HTML)
         for c in entry.get("continuations", [])
     ]
-    return Page(url=entry["url"], body=(folder / name).read_bytes(), kind=HTML, continuations=continuations)
+    body = (folder / name).read_bytes()
+    return Page(url=entry["url"], body=body, kind=HTML, continuations=continuations)
 
 
 def expected_of(page: Page) -> tuple[str | None, dict[str, Any]]:
@@ -80,7 +81,7 @@ def _new_entries(site: str, golden: dict[str, dict[str, Any]]) -> dict[str, dict
             continue
         match = _CANONICAL.search(path.read_bytes()[:8192])
         if match is None:
-            print(f"skipped {path.name}: no canonical URL; add it to the JSON by hand", file=sys.stderr)
+            print(f"skipped {path.name}: no canonical URL, add it by hand", file=sys.stderr)
             continue
         found[path.name] = {"url": (match.group(1) or match.group(2)).decode("ascii", "replace")}
     return found
@@ -93,7 +94,7 @@ def dumps(golden: dict[str, dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     options.add_argument("--site", required=True, help="folder under tests/pages, e.g. eastmoney")
-    options.add_argument("--overwrite", action="store_true", help="write the JSON instead of printing it")
+    options.add_argument("--overwrite", action="store_true", help="write the JSON, don't print it")
     args = options.parse_args(argv)
     text = dumps(regenerate(args.site))
     if args.overwrite:
