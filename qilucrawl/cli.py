@@ -26,7 +26,9 @@ DEMO_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
     "QILU_RETRY_BACKOFF_BASE": "0.2",
     "LOG_LEVEL": "WARNING",
+    "QILU_PROGRESS": "off",
 }
+DEMO_SINCE = "2000-01-01"  # the whole demo site
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
@@ -40,8 +42,8 @@ log_file_option = click.option(
     "--log-file", type=click.Path(dir_okay=False), help="Append the crawl log to this file."
 )
 log_level_option = click.option(
-    "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="INFO",
-    show_default=True, help="How much the crawl logs.",
+    "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default=None,
+    help="How much the crawl logs [default: INFO; WARNING beside the progress bar on a terminal].",
 )
 
 
@@ -68,7 +70,7 @@ def crawl() -> None:
 @log_file_option
 @log_level_option
 def crawl_feed(db_path: str, base_url: str | None, media: tuple[str, ...], refetch: bool,
-               overrides: tuple[str, ...], log_file: str | None, log_level: str) -> None:
+               overrides: tuple[str, ...], log_file: str | None, log_level: str | None) -> None:
     """Crawl the Eastmoney-style feed: every list endpoint, then each new item's text.
 
     Example:
@@ -83,7 +85,9 @@ def crawl_feed(db_path: str, base_url: str | None, media: tuple[str, ...], refet
 
 
 def _run(jobs: list[Job], db_path: str, overrides: tuple[str, ...], extra: dict[str, str],
-         log_file: str | None, log_level: str, quiet: bool = False) -> RunResult:
+         log_file: str | None, log_level: str | None, quiet: bool = False) -> RunResult:
+    if log_level is None:  # keep a terminal's progress bar readable; logs to files stay complete
+        log_level = "WARNING" if sys.stderr.isatty() and not log_file else "INFO"
     try:
         settings_overrides = {"LOG_LEVEL": log_level, **extra, **parse_overrides(overrides)}
     except ValueError as error:
@@ -112,6 +116,95 @@ def _print_runs(result: RunResult) -> None:
             f" — {run['status']}"
         )
     click.echo(f"finished in {result.seconds:.1f}s, exit status {int(result.status)}")
+
+
+@crawl.command("iqilu")
+@db_option
+@click.option("--base-url", help="Serve iqilu.com from this base URL (a mirror).")
+@settings_option
+@log_file_option
+@log_level_option
+def crawl_iqilu(db_path: str, base_url: str | None, overrides: tuple[str, ...],
+                log_file: str | None, log_level: str | None) -> None:
+    """Crawl iqilu.com's newest list pages until a page holds nothing new.
+
+    Example:
+
+        qilucrawl crawl iqilu --db archive/qilucrawl.db
+    """
+    result = _run([Job("iqilu", {"base_url": base_url})], db_path, overrides, {}, log_file, log_level)
+    sys.exit(result.status)
+
+
+@cli.group()
+def backfill() -> None:
+    """Walk a source back in time; resumable (re-run the same command after any stop)."""
+
+
+@backfill.command("iqilu")
+@db_option
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Oldest day to archive (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Archive days before this one (YYYY-MM-DD).")
+@click.option("--base-url", help="Serve iqilu.com from this base URL (a mirror).")
+@settings_option
+@log_file_option
+@log_level_option
+def backfill_iqilu(db_path: str, since, until, base_url: str | None, overrides: tuple[str, ...],
+                   log_file: str | None, log_level: str | None) -> None:
+    """Walk iqilu.com list pages back to --since, fetching each article and its continuation pages.
+
+    Stopped at any point (Ctrl-C, SIGKILL), the same command finishes the job without refetching
+    what is stored.  Example:
+
+        qilucrawl backfill iqilu --db archive/qilucrawl.db --since 2026-01-01 --until 2026-02-01
+    """
+    if until is not None and until <= since:
+        raise click.UsageError("--until must be after --since")
+    kwargs = {"since": since.date().isoformat(), "until": until.date().isoformat() if until else None,
+              "base_url": base_url}
+    result = _run([Job("iqilu", kwargs)], db_path, overrides, {}, log_file, log_level)
+    sys.exit(result.status)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="PATH...")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON report per file, one per line.")
+def import_(paths: tuple[str, ...], db_path: str, as_json: bool) -> None:
+    """Import existing Jekyll archives (_posts/ folders or post files) into the archive.
+
+    Posts are deduplicated by info_code against what is stored; each file is reported as
+    imported, updated, unchanged, skipped or failed, with the reason.  Re-running changes
+    nothing.  Example:
+
+        qilucrawl import old-site/_posts --db archive/qilucrawl.db
+    """
+    import os
+    from collections import Counter
+
+    from qilucrawl.importer import FAILED, import_posts
+    from qilucrawl.lock import RunLock
+
+    try:
+        with RunLock(db_path):
+            store = _open_store(db_path)
+            run_id = store.start_run("import", {"paths": list(paths)}, os.getpid())
+            reports = import_posts(paths, store, run_id)
+            failed = sum(r.outcome == FAILED for r in reports)
+            store.finish_run(run_id, "failures" if failed else "ok")
+    except LockedError as error:
+        click.echo(f"qilucrawl: locked: {error}; not starting (exit {ExitStatus.LOCKED:d})", err=True)
+        sys.exit(ExitStatus.LOCKED)
+    for report in reports:
+        if as_json:
+            click.echo(json.dumps({"path": report.path, "outcome": report.outcome,
+                                   "info_code": report.info_code, "reason": report.reason}, ensure_ascii=False))
+        else:
+            reason = f"  ({report.reason})" if report.reason else ""
+            click.echo(f"{report.outcome:<10} {report.info_code or '-':<22} {report.path}{reason}")
+    totals = Counter(r.outcome for r in reports)
+    click.echo(f"run {run_id}: " + ", ".join(f"{n} {k}" for k, n in sorted(totals.items())), err=as_json)
+    sys.exit(ExitStatus.FAILURES if failed else ExitStatus.OK)
 
 
 # --- reading the archive ------------------------------------------------------------------------
@@ -166,6 +259,31 @@ def stats(db_path: str, as_json: bool) -> None:
     click.echo("failures (most common):")
     for row in figures["failures"]:
         click.echo(f"  {row['count']:>7}  [{row['stage']}] {row['reason']}")
+
+
+@cli.command()
+@db_option
+@click.option("--limit", type=int, default=20, show_default=True, help="How many runs, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+def runs(db_path: str, limit: int, as_json: bool) -> None:
+    """Past crawls, backfills and imports with their counts, newest first.
+
+    Example:
+
+        qilucrawl runs --db archive/qilucrawl.db --limit 5
+    """
+    rows = _open_store(db_path, must_exist=True).runs(limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'run':>5}  {'spider':<7} {'started':<25} {'finished':<25} {'status':<11} "
+               f"{'new':>6} {'upd':>5} {'same':>6} {'skip':>6} {'fail':>5}")
+    for run in rows:
+        click.echo(
+            f"{run['id']:>5}  {run['spider']:<7} {run['started_at']:<25} {run['finished_at'] or '-':<25} "
+            f"{run['status']:<11} {run['new']:>6} {run['updated']:>5} {run['unchanged']:>6} "
+            f"{run['skipped']:>6} {run['failed']:>5}"
+        )
 
 
 def _open_store(db_path: str, *, must_exist: bool = False) -> Store:
@@ -254,15 +372,16 @@ def demo(db_path: str, out_path: str, overrides: tuple[str, ...]) -> None:
 
     with DemoServer() as server:
         click.echo(f"demo site on {server.url}")
-        result = _run([Job("feed", {"base_url": server.url})], db_path, overrides,
-                      DEMO_SETTINGS, None, DEMO_SETTINGS["LOG_LEVEL"])
+        jobs = [Job("feed", {"base_url": server.url}),
+                Job("iqilu", {"base_url": server.url, "since": DEMO_SINCE})]
+        result = _run(jobs, db_path, overrides, DEMO_SETTINGS, None, DEMO_SETTINGS["LOG_LEVEL"])
     store = _open_store(db_path)
     count = write_jsonl(store.iter_articles(), out_path)
     click.echo(f"archive {db_path}: {store.count()} articles; exported {count} to {out_path}")
-    for failure in store.failures(result.runs[-1]["id"]) if result.runs else []:
+    for failure in [f for run in result.runs for f in store.failures(run["id"])]:
         status = f" HTTP {failure['status']}" if failure["status"] else ""
         click.echo(f"  failed [{failure['stage']}]{status} {failure['url']}: {failure['reason']}")
-    sample = next(iter(store.iter_articles()), None)
+    sample = _sample(store)
     if sample:
         click.echo("\nsample article:")
         from qilucrawl.export import record
@@ -272,6 +391,15 @@ def demo(db_path: str, out_path: str, overrides: tuple[str, ...]) -> None:
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
     if result.status in (ExitStatus.LOCKED, ExitStatus.ERROR):
         sys.exit(result.status)
+
+
+def _sample(store: Store) -> dict[str, Any] | None:
+    """The newest 齐鲁网 article with an image, else the newest article: something to look at."""
+    rows = list(store.db.query(
+        "SELECT info_code FROM articles ORDER BY source = '齐鲁网' DESC, images != '[]' DESC,"
+        " published_at DESC LIMIT 1"
+    ))
+    return store.get(rows[0]["info_code"]) if rows else None
 
 
 @cli.command("demo-server")

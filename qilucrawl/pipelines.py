@@ -92,7 +92,8 @@ class StorePipeline:
         if isinstance(item, Article):
             self.articles.append(item)
         elif isinstance(item, Failure):
-            logger.warning("Failed (%s) %s: %s", item.stage, item.url, item.reason)
+            # One INFO line: the failure is recorded in the archive, where it is looked at.
+            logger.info("Failed (%s) %s: %s", item.stage, item.url, item.reason)
             self.failures.append(item)
         elif isinstance(item, Seen):
             self.counts.add(self._store().touch(item.info_codes, self.run_id))

@@ -54,6 +54,11 @@ ITEM_PIPELINES = {
     "qilucrawl.pipelines.StorePipeline": 900,
 }
 
+EXTENSIONS = {"qilucrawl.progress.ProgressExtension": 500}
+# "auto": a progress bar when stderr is a terminal, else a log line every interval; "off".
+QILU_PROGRESS = "auto"
+QILU_PROGRESS_INTERVAL = 60.0
+
 LOG_LEVEL = "INFO"
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 FEED_EXPORT_ENCODING = "utf-8"

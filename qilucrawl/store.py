@@ -65,6 +65,10 @@ class SaveCounts:
     failed: int = 0
     skipped: int = 0  # listed but known unchanged, so not fetched
     changed: list[str] = field(default_factory=list)  # info_codes new or updated
+    # save_articles only: each article's outcome, in input order (new, updated, unchanged,
+    # refused), and why a refused one was refused.
+    outcomes: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def add(self, other: SaveCounts) -> None:
         for name in RUN_COUNTS:
@@ -200,6 +204,10 @@ class Store:
 
     # --- articles -----------------------------------------------------------------------------
 
+    def read_known(self, info_codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """``info_code -> (title, published_at)`` for the stored ones among ``info_codes``."""
+        return read_known(self.path, info_codes)
+
     def touch(self, info_codes: Sequence[str], run_id: int | None) -> SaveCounts:
         """Mark listed-but-unchanged articles as seen (they were not fetched again)."""
         counts = SaveCounts(skipped=len(info_codes))
@@ -219,12 +227,16 @@ class Store:
             stored = self._current([a.info_code for a in articles if a.info_code])
             for article in articles:
                 if not article.info_code:
+                    counts.outcomes.append("refused")
                     refused.append(_failure(article, "article has no info_code"))
                     continue
                 previous = stored.get(article.info_code)
                 outcome = self._save_one(article, previous, run_id)
+                counts.outcomes.append(outcome)
                 if outcome == "refused":
-                    refused.append(_failure(article, _worse_reason(article, previous)))
+                    reason = _worse_reason(article, previous) or "refused"
+                    counts.reasons[article.info_code] = reason
+                    refused.append(_failure(article, reason))
                     continue
                 setattr(counts, outcome, getattr(counts, outcome) + 1)
                 if outcome != "unchanged":

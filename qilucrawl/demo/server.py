@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from qilucrawl.demo.iqilu_pages import IqiluArticle, article_page, list_page, load_iqilu
+
 CORPUS = Path(__file__).parent / "corpus"
 FAILING_MARKET_TYPE = "39"  # its list endpoint answers 404
 FAIL_TIMES = 2  # a "500-then-ok" article fails this many times before it is served
@@ -65,6 +67,7 @@ class DemoSite:
 
     def __init__(self, corpus: Path = CORPUS, edition: int = 1) -> None:
         self.feed = load_feed(corpus)
+        self.iqilu = load_iqilu(corpus)
         self.edition = edition
         self.hits: dict[str, int] = {}
         self.requests: list[str] = []  # every path?query served, in order
@@ -77,6 +80,8 @@ class DemoSite:
             (re.compile(r"^/NewsData/GetNewsText\.do$"), self.news_text),
             (re.compile(r"^/html_News/NewsShare\.html$"), self.share_page),
             (re.compile(r"^/__demo/edition$"), self.set_edition),
+            (re.compile(r"^/shandong/yuanchuang/list_564_(?P<n>\d+)\.shtml$"), self.iqilu_list),
+            (re.compile(r"/(?P<id>\d{7})(?:_(?P<page>\d+))?\.shtml$"), self.iqilu_article),
         ]
 
     def articles(self) -> list[FeedArticle]:
@@ -92,8 +97,8 @@ class DemoSite:
             self.requests.append(path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""))
             self.user_agents.add(user_agent)
         for pattern, handler in self.routes:
-            if pattern.match(path):
-                return handler(query)
+            if match := pattern.search(path):
+                return handler({**query, **{k: v for k, v in match.groupdict().items() if v}, "_path": path})
         return _text(HTTPStatus.NOT_FOUND, "not found")
 
     # --- routes -------------------------------------------------------------------------------
@@ -161,6 +166,36 @@ class DemoSite:
             self.hits.clear()
         return _text(200, f"edition {self.edition}")
 
+    def iqilu_list(self, query: dict[str, str]) -> Response:
+        page = list_page(self.iqilu, int(query["n"]))
+        if page is None:
+            return _text(HTTPStatus.NOT_FOUND, "no such page")
+        return _html(page, "utf-8")
+
+    def iqilu_article(self, query: dict[str, str]) -> Response:
+        article = next((a for a in self.iqilu if a.id == query["id"]), None)
+        number = int(query.get("page", "1"))
+        if article is None or query["_path"] != article.path(number):
+            return _text(HTTPStatus.NOT_FOUND, "no such article")
+        if (fault := self._iqilu_fault(article, number)) is not None:
+            return fault
+        page = article_page(article, number)
+        return _html(page, article.encoding) if page else _text(HTTPStatus.NOT_FOUND, "no such page")
+
+    def _iqilu_fault(self, article: IqiluArticle, number: int) -> Response | None:
+        if article.fault == "redirect-offsite":
+            return 302, "text/html", b"", {"Location": f"http://elsewhere.invalid/{article.id}.html"}
+        limits = {"500-then-ok": (FAIL_TIMES, HTTPStatus.INTERNAL_SERVER_ERROR), "429-retry-after": (1, 429)}
+        if article.fault not in limits or number != 1:
+            return None
+        times, status = limits[article.fault]
+        with self._lock:
+            self.hits[article.id] = self.hits.get(article.id, 0) + 1
+            failing = self.hits[article.id] <= times
+        if not failing:
+            return None
+        return int(status), "text/plain", b"try again", {"Retry-After": "1"} if status == 429 else {}
+
     def _listed(self, name: str, query: dict[str, str]) -> list[FeedArticle]:
         listed = [a for a in self.articles() if name in a.lists]
         listed.sort(key=lambda a: a.datetime or "", reverse=True)  # newest first, like the feed
@@ -170,6 +205,14 @@ class DemoSite:
 
 def _json(payload: Any, status: int = 200) -> Response:
     return status, "application/json; charset=utf-8", json.dumps(payload, ensure_ascii=False).encode(), {}
+
+
+def _html(page: str, encoding: str) -> Response:
+    """A page in its encoding; GBK pages declare gb2312, as old Chinese sites do."""
+    charset = "gb2312" if encoding.lower() in ("gbk", "gb2312", "gb18030") else "utf-8"
+    codec = "gbk" if charset == "gb2312" else "utf-8"
+    body = page.replace("{charset}", charset).encode(codec)
+    return 200, f"text/html; charset={charset}", body, {}
 
 
 def _text(status: int, text: str) -> Response:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
+import lxml.etree
 import lxml.html
 
 from qilucrawl.items import Image, Page
@@ -73,3 +74,26 @@ class Parser(Protocol):
     def matches(self, doc: Document) -> bool: ...
 
     def parse(self, doc: Document) -> RawArticle: ...
+
+
+# --- selector helpers shared by the site parsers ----------------------------------------------
+
+
+def has_class(name: str) -> str:
+    """XPath predicate for one class among several, in any order."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def xpaths(*expressions: str) -> tuple[lxml.etree.XPath, ...]:
+    """Selectors tried in turn, most specific first (an XPath union would not keep that order)."""
+    return tuple(lxml.etree.XPath(expression) for expression in expressions)
+
+
+def first_text(root: lxml.html.HtmlElement, *paths: lxml.etree.XPath) -> str | None:
+    """Text of the first element (or attribute) found that has any; paths tried in turn."""
+    for path in paths:
+        for found in path(root):
+            text = found if isinstance(found, str) else found.text_content()
+            if text.strip():
+                return str(text)
+    return None

@@ -21,7 +21,7 @@ import lxml.etree
 import lxml.html
 
 from qilucrawl.clean.boilerplate import drop_noise_containers
-from qilucrawl.extract.base import Document, RawArticle
+from qilucrawl.extract.base import Document, RawArticle, first_text, has_class, xpaths
 
 NAME = "eastmoney"
 HOST = "eastmoney.com"
@@ -37,35 +37,15 @@ _SOURCE_ITEM = re.compile("来源")
 _AUTHOR_ITEM = re.compile("作者")
 
 
-def _has_class(name: str) -> str:
-    """XPath predicate for one class among several, in any order."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-def _paths(*expressions: str) -> tuple[lxml.etree.XPath, ...]:
-    """Selectors tried in turn, most specific first (an XPath union would not keep that order)."""
-    return tuple(lxml.etree.XPath(expression) for expression in expressions)
-
-
-def _first_text(root: lxml.html.HtmlElement, paths: tuple[lxml.etree.XPath, ...]) -> str | None:
-    """Text of the first element (or attribute) that has any, as the page writes it."""
-    for path in paths:
-        for found in path(root):
-            text = found if isinstance(found, str) else found.text_content()
-            if text.strip():
-                return str(text)
-    return None
-
-
 class _Layout:
     """What both layouts share: body, abstract and the title fallbacks."""
 
     version = ""
     _title: tuple[lxml.etree.XPath, ...] = ()
-    _fallback_title = _paths("//meta[@property='og:title' or @name='og:title']/@content", "//title")
+    _fallback_title = xpaths("//meta[@property='og:title' or @name='og:title']/@content", "//title")
     _body = lxml.etree.XPath("//*[@id='ContentBody']")
-    _summary = _paths(
-        f"//*[{_has_class('b-review')}]", f"//*[{_has_class('abstract')}]//*[{_has_class('txt')}]"
+    _summary = xpaths(
+        f"//*[{has_class('b-review')}]", f"//*[{has_class('abstract')}]//*[{has_class('txt')}]"
     )
 
     def parse(self, doc: Document) -> RawArticle:
@@ -73,11 +53,11 @@ class _Layout:
         return RawArticle(
             parser=f"{NAME}/{self.version}",
             body=self.body(root),
-            title=_first_text(root, self._title) or _first_text(root, self._fallback_title),
+            title=first_text(root, *self._title) or first_text(root, *self._fallback_title),
             published=self.published(root),
             authors=self.authors(root),
             source=self.source(root),
-            summary=_first_text(root, self._summary),
+            summary=first_text(root, *self._summary),
             base_url=doc.url,
         )
 
@@ -105,26 +85,26 @@ class V1(_Layout):
     """Older layout: ``div.newsContent`` with ``h1``, ``div.time``, ``div.source``."""
 
     version = "V1"
-    _title = _paths(f"//*[{_has_class('newsContent')}]//h1", "//h1")
+    _title = xpaths(f"//*[{has_class('newsContent')}]//h1", "//h1")
     # Inside the article header first; a page whose header lost its wrapper still has the divs.
-    _time = _paths(
-        f"//*[{_has_class('newsContent')}]//*[{_has_class('time')}]", f"//div[{_has_class('time')}]"
+    _time = xpaths(
+        f"//*[{has_class('newsContent')}]//*[{has_class('time')}]", f"//div[{has_class('time')}]"
     )
-    _source = _paths(
-        f"//*[{_has_class('newsContent')}]//*[{_has_class('source')}]",
-        f"//*[{_has_class('newsContent')}]//*[@data-source]/@data-source",
-        f"//div[{_has_class('source')}]",
+    _source = xpaths(
+        f"//*[{has_class('newsContent')}]//*[{has_class('source')}]",
+        f"//*[{has_class('newsContent')}]//*[@data-source]/@data-source",
+        f"//div[{has_class('source')}]",
     )
-    _author = _paths(f"//*[{_has_class('newsContent')}]//*[{_has_class('author')}]")
+    _author = xpaths(f"//*[{has_class('newsContent')}]//*[{has_class('author')}]")
 
     def published(self, root: lxml.html.HtmlElement) -> str | None:
-        return _first_text(root, self._time)
+        return first_text(root, *self._time)
 
     def source(self, root: lxml.html.HtmlElement) -> str | None:
-        return _first_text(root, self._source)
+        return first_text(root, *self._source)
 
     def authors(self, root: lxml.html.HtmlElement) -> list[str]:
-        author = _first_text(root, self._author)
+        author = first_text(root, *self._author)
         return [author] if author else []
 
 
@@ -133,12 +113,12 @@ class V2(_Layout):
 
     version = "V2"
     # The newer layout shows the title in a div just above the infos line, or in an h1.
-    _title = _paths(
-        f"//*[{_has_class('infos')}]/preceding-sibling::*[{_has_class('title')}]",
-        f"//*[{_has_class('infos')}]/preceding-sibling::h1",
+    _title = xpaths(
+        f"//*[{has_class('infos')}]/preceding-sibling::*[{has_class('title')}]",
+        f"//*[{has_class('infos')}]/preceding-sibling::h1",
         "//h1",
     )
-    _items = lxml.etree.XPath(f"//*[{_has_class('infos')}]//*[{_has_class('item')}]")
+    _items = lxml.etree.XPath(f"//*[{has_class('infos')}]//*[{has_class('item')}]")
 
     def _item(self, root: lxml.html.HtmlElement, wanted: re.Pattern[str]) -> str | None:
         """The item ``wanted`` finds, from where it matched: one item may hold several fields."""
@@ -160,7 +140,7 @@ class V2(_Layout):
 
 
 _V2_MARKER = lxml.etree.XPath(
-    f"boolean(//*[{_has_class('txtinfos')}] | //*[{_has_class('infos')}])"
+    f"boolean(//*[{has_class('txtinfos')}] | //*[{has_class('infos')}])"
 )
 
 

@@ -19,7 +19,7 @@ import lxml.etree
 import lxml.html
 
 from qilucrawl.clean.boilerplate import drop_noise_containers
-from qilucrawl.extract.base import Document, RawArticle
+from qilucrawl.extract.base import Document, RawArticle, first_text, has_class
 
 NAME = "iqilu"
 VERSION = "V1"
@@ -34,21 +34,6 @@ _SITE_MARKER = re.compile(r"iqilu\.com|齐鲁网")
 _PAGER = re.compile(r"(?:^|\s)(?:pages?|pager|paging|fenye|page-?box)(?:$|\s)", re.I)
 _PAGER_TEXT_MAX = 60  # a pager line is "上一页 1 2 3 下一页", never a paragraph
 _LOGO = re.compile(r"logo", re.I)
-
-
-def _has_class(name: str) -> str:
-    """XPath predicate for one class among several, in any order."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-def _first_text(root: lxml.html.HtmlElement, *paths: lxml.etree.XPath) -> str | None:
-    """Text of the first element (or attribute) found that has any; paths tried in turn."""
-    for path in paths:
-        for found in path(root):
-            text = found if isinstance(found, str) else found.text_content()
-            if text.strip():
-                return str(text)
-    return None
 
 
 def iqilu_article_id(url: str) -> str | None:
@@ -88,14 +73,14 @@ class IqiluParser:
     _title = lxml.etree.XPath("//h1")
     _og_title = lxml.etree.XPath("//meta[@property='og:title' or @name='og:title']/@content")
     _page_title = lxml.etree.XPath("//title")
-    _subtitle = lxml.etree.XPath(f"//*[{_has_class('subtitle')} or {_has_class('sub-title')}]")
+    _subtitle = lxml.etree.XPath(f"//*[{has_class('subtitle')} or {has_class('sub-title')}]")
     _published = lxml.etree.XPath("//*[@id='pubtime_baidu']")
     _author = lxml.etree.XPath("//*[@id='author_baidu']")
     _source = lxml.etree.XPath("//*[@id='source_baidu']")
     # div#context holds the paragraphs on older pages; newer ones have only div.article-main.
     _bodies = (
         lxml.etree.XPath("//*[@id='context']"),
-        lxml.etree.XPath(f"//*[{_has_class('article-main')}]"),
+        lxml.etree.XPath(f"//*[{has_class('article-main')}]"),
     )
 
     def matches(self, doc: Document) -> bool:
@@ -106,15 +91,15 @@ class IqiluParser:
 
     def parse(self, doc: Document) -> RawArticle:
         root = doc.tree
-        author = _first_text(root, self._author)
+        author = first_text(root, self._author)
         return RawArticle(
             parser=f"{NAME}/{VERSION}",
             body=self._body(root, doc.url),
             title=self._title_text(root),
-            subtitle=_first_text(root, self._subtitle),
-            published=_first_text(root, self._published),
+            subtitle=first_text(root, self._subtitle),
+            published=first_text(root, self._published),
             authors=[author] if author else [],
-            source=_first_text(root, self._source),
+            source=first_text(root, self._source),
             base_url=doc.url,
         )
 
@@ -124,7 +109,7 @@ class IqiluParser:
             text = heading.text_content()
             if text.strip() and not _in_logo(heading):
                 return str(text)
-        return _first_text(root, self._og_title, self._page_title)
+        return first_text(root, self._og_title, self._page_title)
 
     def _body(self, root: lxml.html.HtmlElement, url: str | None) -> lxml.html.HtmlElement | None:
         for path in self._bodies:

@@ -79,6 +79,7 @@ class FeedSpider(scrapy.Spider):
                                  cb_kwargs={"rolling": rolling}, dont_filter=True)
 
     def parse_list(self, response: Response, rolling: bool) -> Iterator[Any]:
+        self.crawler.stats.inc_value("qilu/list_pages")
         entries, failures = read_list(response.body, response.url, rolling=rolling)
         for failure in failures:
             yield self._failure(failure)
@@ -104,6 +105,7 @@ class FeedSpider(scrapy.Spider):
             if unchanged:
                 yield Seen(unchanged)
         text_base, share_base = self._base("QILU_FEED_TEXT_BASE_URL"), self._base("QILU_FEED_SHARE_BASE_URL")
+        self.crawler.stats.set_value("qilu/articles_queued", len(wanted))
         for entry in wanted:
             yield scrapy.Request(
                 text_base + TEXT_PATH.format(code=entry.info_code),

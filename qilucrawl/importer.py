@@ -1,0 +1,153 @@
+"""Import existing Jekyll archives (``_posts/``-style folders) into the store.
+
+Each post goes through the same extract-and-clean path as a crawled page and the same store, in
+a run of its own (spider ``import``), so imported articles are deduplicated by info_code against
+what is already there and failures are recorded like a crawl's.  Re-running an import changes
+nothing.  Real archives hold the same article twice — as a rolling-feed post (category emnews)
+and as the medium's post — so media posts are read first and a rolling-feed copy of an article
+stored from its medium is skipped, never turned into a revision.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from qilucrawl.clean.dates import now_iso
+from qilucrawl.clean.media import ROLLING_CATEGORY
+from qilucrawl.extract import ExtractError, extract
+from qilucrawl.items import JEKYLL, Article, Failure, ListEntry, Page
+from qilucrawl.jekyll import Post, PostError, read_post
+from qilucrawl.store import Store
+
+POST_SUFFIXES = (".md", ".markdown", ".html")
+# Jekyll's own folders hold layouts and the built site, never posts.
+_NOT_POSTS = {"_site", "_layouts", "_includes", ".jekyll-cache", ".git", "node_modules"}
+BATCH = 200
+
+IMPORTED, UPDATED, UNCHANGED, SKIPPED, FAILED = "imported", "updated", "unchanged", "skipped", "failed"
+_OUTCOMES = {"new": IMPORTED, "updated": UPDATED, "unchanged": UNCHANGED, "refused": SKIPPED}
+
+
+@dataclass(slots=True)
+class FileReport:
+    path: str
+    outcome: str  # imported, updated, unchanged, skipped, failed
+    info_code: str | None = None
+    reason: str | None = None
+
+
+def find_posts(paths: Iterable[str | Path]) -> list[Path]:
+    """Post files under the given files and folders, in a stable order."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_file():
+            found.append(path)
+            continue
+        for folder, subfolders, files in os.walk(path):
+            subfolders[:] = sorted(d for d in subfolders if d not in _NOT_POSTS)
+            found += [Path(folder) / f for f in sorted(files) if f.endswith(POST_SUFFIXES)]
+    return found
+
+
+def import_posts(paths: Iterable[str | Path], store: Store, run_id: int | None) -> list[FileReport]:
+    """Import every post under ``paths``; one report per file, in the order read."""
+    reports: list[FileReport] = []
+    prepared: list[tuple[Path, Article]] = []
+    for path, outcome in _read_all(find_posts(paths)):
+        if isinstance(outcome, FileReport):
+            reports.append(outcome)
+        else:
+            prepared.append((path, outcome))
+    # Media posts first: a rolling-feed copy of the same article then finds it stored.
+    prepared.sort(key=lambda item: (item[1].category == ROLLING_CATEGORY, str(item[0])))
+    media_codes = {a.info_code for _, a in prepared if a.category != ROLLING_CATEGORY}
+    for start in range(0, len(prepared), BATCH):
+        reports += _save(prepared[start : start + BATCH], store, run_id, media_codes)
+    _skip_failures_of_stored_articles(reports, store)
+    store.record_failures(
+        [Failure(url=r.path, reason=r.reason or r.outcome, stage="import", info_code=r.info_code, spider="import")
+         for r in reports if r.outcome == FAILED],
+        run_id,
+    )
+    return reports
+
+
+def _read_all(paths: list[Path]) -> Iterator[tuple[Path, Article | FileReport]]:
+    for path in paths:
+        try:
+            yield path, read_article(path)
+        except (PostError, ExtractError, OSError, UnicodeDecodeError) as error:
+            outcome = SKIPPED if isinstance(error, _NotAnArticle) else FAILED
+            yield path, FileReport(str(path), outcome, getattr(error, "info_code", None), str(error))
+
+
+class _NotAnArticle(ExtractError):
+    """A post that names no article (a site notice such as 开站大吉): reported, not failed."""
+
+
+def read_article(path: Path) -> Article:
+    """One post file -> Article (raises PostError / ExtractError saying why not)."""
+    body = path.read_bytes()
+    post = read_post(body.decode("utf-8-sig", errors="replace"), path.name)
+    if post.info_code is None:
+        raise _NotAnArticle("no identifiable article: no infoCode in the link or the file name")
+    try:
+        return extract(_page(path, body, post))
+    except ExtractError as error:
+        error.info_code = post.info_code  # type: ignore[attr-defined]
+        raise
+
+
+def _page(path: Path, body: bytes, post: Post) -> Page:
+    entry = ListEntry(
+        info_code=post.info_code or "",
+        title=post.title or None,
+        published=post.published,
+        media=post.media,
+        digest=post.digest,
+        web_url=post.source_url,
+        list_url=str(path),
+        rolling=post.category == ROLLING_CATEGORY,
+    )
+    return Page(url=path.resolve().as_uri(), body=body, kind=JEKYLL, fetched_at=now_iso(),
+                entry=entry, source_url=post.source_url, spider="import")
+
+
+def _save(batch: list[tuple[Path, Article]], store: Store, run_id: int | None,
+          media_codes: set[str | None]) -> list[FileReport]:
+    reports: list[FileReport] = []
+    to_save: list[tuple[Path, Article]] = []
+    rolling = [a.info_code for _, a in batch if a.category == ROLLING_CATEGORY]
+    stored_media = media_codes | _stored_media_versions(store, rolling)
+    for path, article in batch:
+        if article.category == ROLLING_CATEGORY and article.info_code in stored_media:
+            reports.append(FileReport(str(path), SKIPPED, article.info_code,
+                                      "rolling-feed copy of an article stored from its medium"))
+        else:
+            to_save.append((path, article))
+    counts = store.save_articles([a for _, a in to_save], run_id)
+    for (path, article), outcome in zip(to_save, counts.outcomes):
+        reason = counts.reasons.get(article.info_code) if outcome == "refused" else None
+        reports.append(FileReport(str(path), _OUTCOMES[outcome], article.info_code, reason))
+    return reports
+
+
+def _skip_failures_of_stored_articles(reports: list[FileReport], store: Store) -> None:
+    """A broken post (no title, say) of an article another post supplied is a duplicate, not a loss."""
+    failed = [r for r in reports if r.outcome == FAILED and r.info_code]
+    stored = set(store.read_known([r.info_code for r in failed])) if failed else set()
+    for report in failed:
+        if report.info_code in stored:
+            report.outcome = SKIPPED
+            report.reason = f"{report.reason}; the article is stored from another post"
+
+
+def _stored_media_versions(store: Store, info_codes: list[str]) -> set[str]:
+    if not info_codes:
+        return set()
+    marks = ",".join("?" * len(info_codes))
+    sql = f"SELECT info_code FROM articles WHERE category != ? AND info_code IN ({marks})"
+    return {row["info_code"] for row in store.db.query(sql, [ROLLING_CATEGORY, *info_codes])}
