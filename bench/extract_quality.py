@@ -257,7 +257,7 @@ def snippet_score(predicted: str, with_: list[str], without: list[str]) -> float
     return hits / (len(with_) + len(without))
 
 
-_SEPARATORS = ("_", "|", "｜", "-", "–", "—", "::")
+_SEPARATORS = ("_", "|", "｜", "-", "–", "—", "::", "@")
 
 
 def title_ok(predicted: str | None, expected: str) -> bool:

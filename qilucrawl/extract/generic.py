@@ -29,7 +29,7 @@ import lxml.etree
 import lxml.html
 
 from qilucrawl.clean import dates
-from qilucrawl.clean.boilerplate import is_noise_container, parse_byline
+from qilucrawl.clean.boilerplate import is_noise_container, parse_byline, split_names
 from qilucrawl.clean.text import normalize_paragraph
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
 
@@ -46,7 +46,8 @@ _BLOCK_TAGS = frozenset(
     "li ul ol dl dt dd blockquote pre address hr body html table tbody thead tfoot tr td th "
     "caption details summary form nav".split()
 )
-_HEADING_BONUS = {"h1": 40, "h2": 20, "h3": 20}
+_UNSEEN = frozenset(("head", "title"))
+_HEADING_WEIGHT = {"h1": 1.3, "h2": 1.15, "h3": 1.1}
 
 # Sentence punctuation: prose has it, menus, labels and date lines do not.  Colons and brackets
 # are left out because bylines and date lines use them.
@@ -59,7 +60,7 @@ _FOOTER = re.compile(r"ICP[备证]|版权所有|版权声明|免责声明|All Ri
 # A heading that starts what follows an article: comments, related articles, notices.
 _AFTER_ARTICLE = re.compile(
     r"^[【\[]?(?:热门评论|最新评论|网友评论|精彩评论|评论区|我要评论|发表评论|我来说两句|相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|"
-    r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾|版权(?:与免责)?声明|免责声明)[】\]]?\s*[:：]?"
+    r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾|(?:版权|侵权|反侵权|免责|法律|郑重|特别)(?:与免责)?(?:声明|公告))[】\]]?\s*[:：]?"
 )
 
 _LINK_DENSE = 0.5  # a line or container with more link text than this is navigation
@@ -70,6 +71,8 @@ _META_LINE_MAX = 120  # lines holding time, byline or source are short
 _NEAR_TITLE = 12  # lines after the title searched for time, byline and source
 _BODY_EDGE = 6  # lines at each end of the body searched too
 _TITLE_MAX = 120
+_AFTER_BODY = 4  # lines after the body searched for a closing byline or date line
+_REGION_MAX = 400
 
 # Meta tags naming the publish time, most trusted first (name, property or itemprop, lower case).
 _META_TIME = (
@@ -84,20 +87,29 @@ _META_TITLE = ("og:title", "twitter:title", "headline")
 _NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|@", re.I)
 # Labels of the fields of a meta line; a field's value runs to the next label.
 _FIELD = re.compile(
-    r"(?P<label>责任编辑|编辑|责编|审核|来源|出处|稿源|作者|记者|撰文|撰稿|文|通讯员|"
+    r"(?P<label>责任编辑|编辑|责编|审核|来源|出处|稿源|作者|记者|撰文|撰稿|文|通讯员|执笔人?|"
     r"发布时间|发表时间|发布日期|发表日期|更新时间|时间|日期|发表于|发布于|点击(?:数|量|率)?|"
-    r"浏览(?:次数|量)?|阅读(?:数|量)?|字号|人气|评论)\s*[:：/]"
+    r"浏览(?:次数|量)?|阅读(?:数|量)?|字号|人气|评论)\s*(?:[:：/]|(?=(?:19|20)\d\d))"
 )
 _SHORT_LABELS = ("文", "时间", "日期", "编辑")  # only a label after a space or bracket
 _FIELD_START = " \t|｜丨/【[（(　"
 _TIME_LABELS = ("发布时间", "发表时间", "发布日期", "发表日期", "时间", "日期", "发表于", "发布于")
-_AUTHOR_LABELS = ("作者", "记者", "撰文", "撰稿", "文", "通讯员")
+_AUTHOR_LABELS = ("作者", "记者", "撰文", "撰稿", "文", "通讯员", "执笔", "执笔人")
 _SOURCE_LABELS = ("来源", "出处", "稿源")
-# "光明日报记者 王建宏 张文攀": a role, then names to the end of the line.
-_ROLE_NAMES = re.compile(
-    r"(?P<role>记者|通讯员|作者|撰文|撰稿)\s*[:：]?\s*"
-    r"(?P<names>[\u4e00-\u9fff·]{2,5}(?:[\s、，,]+[\u4e00-\u9fff·]{2,5}){0,5})\s*[)）]?$"
+# Bylines without a field label.  "光明日报记者 王建宏 张文攀", "本报记者罗科苏盈发自北京": a role, then names.
+_ROLE = re.compile(r"(?P<role>记者|通讯员|实习生)\s*[:：]?\s*|(?P<role2>作者|撰文|撰稿|执笔人?)(?:\s*[:：]\s*|\s+)")
+_PHOTO_CREDIT = re.compile(r"摄|图")
+# Where the names of a byline or author field stop.
+_NAME_END = re.compile(
+    r"发自|出自|摄影?|/|／|[(（\[【]|\d|\s*(?:阅读|评论|点击|浏览|人气|编辑|责编|发表|发布|更新|来源|时间|日期)"
 )
+# Forums and blogs: "ggjjzhzz 发表于 2005-9-15 11:46", "发布时间 2005/03/15 22:36 by duscha".
+_POSTED_BY = re.compile(r"^(?P<name>[^\s:：]{2,20})\s+发表于|\bby\s+(?P<name2>[A-Za-z][\w.\-]{1,30})")
+# "新华社拉萨电（记者 格桑边觉）记者近日…": the credit in the first paragraph.
+_LEAD_CREDIT = re.compile(r"电\s*[（(]\s*(?:[^（）()]{0,8}?)(?:记者|通讯员|实习生)\s*(?P<names>[^（）()]{2,30}?)\s*[)）]")
+# "…新春佳节。（常书香 马丹阳）", "（记者 胡晓蓉）", "（姚峰 上海报道）": the credit closing the last paragraph.
+_TRAILING_CREDIT = re.compile(r"[（(]\s*(?P<inner>[^（）()]{2,30}?)\s*[)）]\s*$")
+_NOT_CREDIT = re.compile(r"来源|图|摄|完|编辑|责编|审核|校对|转载")
 _TIME_HINT = re.compile(r"(?:^|[\s_-])(?:time|date|pubtime|pubdate|publish\w*|post-?time|datetime)(?:$|[\s_-])", re.I)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--?|—+|–| - |::)\s*")
@@ -171,9 +183,8 @@ class GenericParser:
         start, end = chosen.start, _article_end(page.blocks, chosen.start, chosen.end)
         if title is None:
             title, title_at = _line_before(page.blocks, start)
-        facts = _MetaLines()
-        for index in _meta_region(page.blocks, title_at, start, end):
-            facts.read(page.blocks[index], index)
+        facts = _MetaLines(page.blocks, start, end, title_at if title_at is not None else start)
+        facts.read_all(_meta_region(page.blocks, title_at, start, end))
         head = _head_end(page.blocks, start, end, title, facts.used)
         _cut(page, chosen, head, end)
         _prune(page, chosen)
@@ -293,7 +304,7 @@ class _Walker:
 
     def walk(self, element: Element, in_link: bool) -> None:
         tag = element.tag
-        if isinstance(tag, str) and not _hidden(element):
+        if isinstance(tag, str) and tag not in _UNSEEN and not _hidden(element):
             if tag == "br" or tag == "img":
                 self.flush()
             elif tag in _BLOCK_TAGS:
@@ -529,18 +540,22 @@ def _title(
     page_title = normalize_paragraph(root.findtext(".//title"))
     named = [normalize_paragraph(meta.get(key) or linked.get(key)) for key in _META_TITLE]
     references = [(text, _main_part(text)) for text in (page_title, *named) if text]
-    best: tuple[float, str, int] | None = None
+    found: dict[str, tuple[float, int]] = {}
     for index, block in enumerate(page.blocks):
         text = block.text
         if not 4 <= len(text) <= _TITLE_MAX:
             continue
-        if not any(text in ref and len(text) * 2 >= main for ref, main in references):
+        if not any(text in ref and len(text) * 2 >= main and not _site_part(text, ref) for ref, main in references):
             continue
-        score = len(text) + _HEADING_BONUS.get(block.owner.tag, 0) - (10 if block.links else 0)
-        if best is None or score > best[0]:
-            best = (score, text, index)
-    if best is not None:
-        return best[1], best[2]
+        score = len(text) * _HEADING_WEIGHT.get(block.owner.tag, 1.0) - (1 if block.links else 0)
+        if text not in found or score > found[text][0]:
+            found[text] = (score, index)
+    # "标题_频道" is the page title again when "标题" is a line of its own.
+    for text in [t for t in found if any(_adds_site(t, other) for other in found)]:
+        del found[text]
+    if found:
+        text, (_, index) = max(found.items(), key=lambda item: (item[1][0], -item[1][1]))
+        return text, index
     for text in named:
         if text:
             return text, _find_block(page.blocks, text)
@@ -550,6 +565,16 @@ def _title(
         if 4 <= len(text) <= _TITLE_MAX:
             return text, _find_block(page.blocks, text)
     return page_title or None, None
+
+
+def _site_part(text: str, title: str) -> bool:
+    """True when ``text`` is what a page title ends with after the article's title (the site)."""
+    return title != text and title.endswith(text) and len(title) - len(text) >= 4
+
+
+def _adds_site(longer: str, shorter: str) -> bool:
+    """True when ``longer`` is ``shorter`` plus a separator and more (a site or section name)."""
+    return longer != shorter and longer.startswith(shorter) and bool(_TITLE_SEPARATORS.match(longer[len(shorter) :]))
 
 
 def _main_part(title: str) -> int:
@@ -578,57 +603,123 @@ def _line_before(blocks: list[_Block], start: int) -> tuple[str | None, int | No
 
 
 def _meta_region(blocks: list[_Block], title_at: int | None, start: int, end: int) -> list[int]:
-    """Indexes of the lines that may hold time, byline and source, most likely first."""
-    order: list[int] = []
-    if title_at is not None:
-        order += range(title_at + 1, min(len(blocks), title_at + 1 + _NEAR_TITLE))
-    order += range(start, min(end, start + _BODY_EDGE))
-    order += range(max(start, end - _BODY_EDGE), end)
+    """Indexes of the lines that may hold time, byline and source, most likely first.
+
+    From the title (or a little above the body) through the body to a few lines after it, in
+    reading order: the first date line after the title is the publish time even on a forum
+    thread whose replies carry later ones.  Then the lines just above the title.
+    """
+    if title_at is None or title_at >= end:
+        first = max(0, start - _NEAR_TITLE)
+    else:
+        first = title_at + 1
+    order = list(range(first, min(len(blocks), end + _AFTER_BODY, first + _REGION_MAX)))
+    if first < start - _REGION_MAX:  # a title far above the body: its own lines, then the body's
+        order = list(range(first, first + _NEAR_TITLE)) + list(range(start - _BODY_EDGE, end + _AFTER_BODY))
     if title_at is not None:
         order += range(max(0, title_at - 3), title_at)
-    else:
-        order += range(max(0, start - _NEAR_TITLE), start)
-    return list(dict.fromkeys(order))
+    return [i for i in dict.fromkeys(order) if 0 <= i < len(blocks)]
 
 
 class _MetaLines:
     """Time, authors and source read from labelled fields and bylines in short lines."""
 
-    def __init__(self) -> None:
-        self.times: list[str] = []
+    def __init__(self, blocks: list[_Block], start: int, end: int, anchor: int) -> None:
+        self.blocks = blocks
+        self.start, self.end = start, end
+        self.anchor = anchor  # the title's line, or the body's first
+        # (distance from the anchor, raw): labelled times ("发布时间：…"), bare date lines
+        self.labelled: list[tuple[int, str]] = []
+        self.bare: list[tuple[int, str]] = []
         self.authors: list[str] = []
         self.source: str | None = None
         self.used: set[int] = set()
 
-    def read(self, block: _Block, index: int) -> None:
+    @property
+    def times(self) -> list[str]:
+        """Publish-time candidates: labelled ones first, each kind nearest the title first."""
+        return [raw for _, raw in sorted(self.labelled, key=lambda item: item[0])] + [
+            raw for _, raw in sorted(self.bare, key=lambda item: item[0])
+        ]
+
+    def read_all(self, region: list[int]) -> None:
+        for index in region:
+            self.read(index)
+        if not self.authors:
+            self.authors += _credit_in_body(self.blocks, self.start, self.end)
+
+    def read(self, index: int) -> None:
+        block = self.blocks[index]
         text = block.text
-        if not text or len(text) > _META_LINE_MAX * 2 or block.links > block.chars * _LINK_DENSE:
+        if not text or len(text) > _META_LINE_MAX * 2:
             return
+        distance = abs(index - self.anchor)
         fields = _fields(text)
         took = False
         for label, value in fields:
             if label in _TIME_LABELS and _has_date(value):
-                self.times.append(value)
+                self.labelled.append((distance, value))
                 took = True
-            elif label in _AUTHOR_LABELS and value and not self.authors:
-                self.authors.append(f"{label}：{value}")
+            elif label in _AUTHOR_LABELS and not self.authors and (name := _name_part(value)):
+                self.authors.append(f"{label}：{name}")
                 took = True
             elif label in _SOURCE_LABELS and value and self.source is None:
                 self.source = f"来源：{value}"
                 took = True
+        if block.links > block.chars * _LINK_DENSE:  # a headline list: only its labelled fields
+            if took:
+                self.used.add(index)
+            return
         short = len(text) <= _META_LINE_MAX and _SENTENCE.search(text) is None
         if short and not any(label in _TIME_LABELS for label, _ in fields) and _has_date(text):
-            self.times.append(text)
+            self.bare.append((distance, text))
             took = True
-        if short and not self.authors and not fields:
-            if names := parse_byline(text):
-                self.authors.append(text)
-                took = bool(names)
-            elif len(text) <= 40 and (match := _ROLE_NAMES.search(text)):
-                self.authors.append(f"{match['role']}：{match['names']}")
-                took = True
+        if short and not self.authors and (byline := self._byline(text, fields, index)):
+            self.authors.append(byline)
+            took = True
         if took:
             self.used.add(index)
+
+    def _byline(self, text: str, fields: list[tuple[str, str]], index: int) -> str | None:
+        """A byline without a field label: "记者 张三", "张三 发表于 …", "… by name"."""
+        if not any(label in _AUTHOR_LABELS for label, _ in fields) and len(text) <= 40:
+            if parse_byline(text):
+                return text
+            match = _ROLE.search(text)
+            if match and not _PHOTO_CREDIT.search(text) and (name := _name_part(text[match.end() :])):
+                return f"{match['role'] or match['role2']}：{name}"
+        if match := _POSTED_BY.search(text):
+            return match["name"] or match["name2"]
+        return None
+
+
+def _credit_in_body(blocks: list[_Block], start: int, end: int) -> list[str]:
+    """Credits inside paragraphs: "新华社北京电（记者 张三）…" at the start, "（张三 李四）" at the end."""
+    for index in range(start, min(end, start + 4)):
+        if match := _LEAD_CREDIT.search(blocks[index].text[:80]):
+            return [f"记者：{match['names']}"]
+    for index in range(min(len(blocks), end + 2) - 1, max(start, end - 3) - 1, -1):
+        match = _TRAILING_CREDIT.search(blocks[index].text)
+        if match and not _NOT_CREDIT.search(match["inner"]):
+            inner = match["inner"]
+            role = _ROLE.search(inner)
+            names = inner[role.end() :] if role else inner
+            if _only_names(names.replace("报道", "").strip()) or (role and _name_part(names)):
+                return [inner]
+    return []
+
+
+def _name_part(value: str) -> str:
+    """The names at the start of a field value, up to the next field or a non-name word."""
+    value = _NAME_END.split(value, 1)[0].strip(" :：·")
+    return value if split_names(value) else ""
+
+
+def _only_names(text: str) -> bool:
+    """True when the line is a list of person names and nothing else."""
+    names = split_names(text)
+    rest = re.sub(r"[\s、，,;；/|丨&]+", "", text)
+    return bool(names) and "".join(names) == rest and all(len(name) <= 4 for name in names)
 
 
 def _fields(text: str) -> list[tuple[str, str]]:
