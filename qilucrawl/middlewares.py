@@ -1,4 +1,4 @@
-"""Downloader middleware: retries that wait before trying again."""
+"""Downloader middleware: retries that wait before trying again; no redirects off the site."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import email.utils
 import logging
 import time
 
+from urllib.parse import urljoin, urlsplit
+
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
@@ -62,3 +65,31 @@ def retry_after(response: Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+class OffsiteRedirectMiddleware:
+    """Refuses a redirect to a host outside the spider's ``allowed_domains``, through the
+    request's errback, so the refusal is recorded as a failure.
+
+    Scrapy's own offsite filter would drop the redirected request silently (it acts when the
+    request is scheduled, where no errback runs) and lets ``dont_filter`` requests through.
+    """
+
+    _REDIRECTS = {301, 302, 303, 307, 308}
+
+    @classmethod
+    def from_crawler(cls, crawler) -> OffsiteRedirectMiddleware:
+        middleware = cls()
+        middleware.crawler = crawler
+        return middleware
+
+    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        location = response.headers.get(b"Location")
+        if response.status not in self._REDIRECTS or not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        host = (urlsplit(target).hostname or "").lower()
+        allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
+        if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
+            raise IgnoreRequest(f"redirect to off-site host {host!r} ({target[:200]})")
+        return response

@@ -44,9 +44,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaced by BackoffRetryMiddleware, which waits before retrying.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "qilucrawl.middlewares.BackoffRetryMiddleware": 550,
+    # Sees responses before Scrapy's RedirectMiddleware (600) follows them.
+    "qilucrawl.middlewares.OffsiteRedirectMiddleware": 610,
 }
-# Spiders set allowed_domains to the configured hosts; Scrapy's offsite middleware then refuses
-# any other host, redirects included.
+# Spiders set allowed_domains to the configured hosts: Scrapy's offsite middleware refuses
+# requests to any other host, and OffsiteRedirectMiddleware refuses redirects there (recorded).
 
 ITEM_PIPELINES = {
     "qilucrawl.pipelines.ExtractPipeline": 100,

@@ -103,4 +103,4 @@ def _document(title: str, body: str) -> str:
 <body><div class="header"><a class="logo" href="/">齐鲁网</a>
 <ul class="nav"><li><a href="/shandong/">山东</a></li><li><a href="/china/">国内</a></li></ul></div>
 {body}
-<div class="footer">Copyright © 齐鲁网 版权所有</div></body></html>"""
+<div class="footer">Copyright &copy; 齐鲁网 版权所有</div></body></html>"""

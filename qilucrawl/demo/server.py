@@ -211,7 +211,7 @@ def _html(page: str, encoding: str) -> Response:
     """A page in its encoding; GBK pages declare gb2312, as old Chinese sites do."""
     charset = "gb2312" if encoding.lower() in ("gbk", "gb2312", "gb18030") else "utf-8"
     codec = "gbk" if charset == "gb2312" else "utf-8"
-    body = page.replace("{charset}", charset).encode(codec)
+    body = page.replace("{charset}", charset).encode(codec, errors="xmlcharrefreplace")
     return 200, f"text/html; charset={charset}", body, {}
 
 

@@ -66,12 +66,18 @@ class FeedSpider(scrapy.Spider):
                  for n in self.settings.getlist("QILU_FEED_WEBAPI_TYPES")]
         return urls
 
-    async def start(self) -> AsyncIterator[Any]:
-        self.allowed_domains = sorted({
-            urlsplit(self._base(s)).hostname or ""
-            for s in ("QILU_FEED_MARKET_BASE_URL", "QILU_FEED_WEBAPI_BASE_URL",
-                      "QILU_FEED_TEXT_BASE_URL", "QILU_FEED_SHARE_BASE_URL")
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Before spider_opened, when Scrapy's offsite filter reads it.
+        spider.allowed_domains = sorted({
+            urlsplit(spider._base(setting)).hostname or ""
+            for setting in ("QILU_FEED_MARKET_BASE_URL", "QILU_FEED_WEBAPI_BASE_URL",
+                            "QILU_FEED_TEXT_BASE_URL", "QILU_FEED_SHARE_BASE_URL")
         })
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
         urls = self.list_urls()
         self.pending_lists = len(urls)
         for url, rolling in urls:

@@ -61,8 +61,14 @@ class IqiluSpider(scrapy.Spider):
     def list_url(self, number: int) -> str:
         return self.base + self.settings.get("QILU_IQILU_LIST_PATH").format(page=number)
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> IqiluSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Before spider_opened, when Scrapy's offsite filter reads it.
+        spider.allowed_domains = [urlsplit(spider.base).hostname or ""]
+        return spider
+
     async def start(self) -> AsyncIterator[Any]:
-        self.allowed_domains = [urlsplit(self.base).hostname or ""]
         yield self._list_request(1)
 
     def _list_request(self, number: int) -> scrapy.Request:
@@ -122,6 +128,9 @@ class IqiluSpider(scrapy.Spider):
         reason, status = describe_failure(failure)
         entry = failure.request.cb_kwargs.get("entry")
         stage = "list" if entry is None else "article"
+        if stage == "list" and status == 404 and failure.request.cb_kwargs.get("number", 1) > 1:
+            self.logger.info("End of the list at %s", failure.request.url)
+            return
         if failure.request.cb_kwargs.get("pages"):  # a continuation: the article waits for a later run
             reason = f"continuation page {failure.request.url}: {reason}"
         yield Failure(url=failure.request.url, reason=reason, status=status, stage=stage,
@@ -133,12 +142,15 @@ def read_list_page(response: Response) -> list[ListEntry]:
     first: any link whose URL has the shape of an iqilu article, dated by its URL."""
     text, _ = decode(response.body, _content_type(response))
     doc = Document(text, response.url)
+    site = urlsplit(response.url).hostname
     entries: dict[str, ListEntry] = {}
     for link in doc.tree.iter("a"):
         url = urljoin(response.url, (link.get("href") or "").strip())
         article_id = iqilu_article_id(url)
         day = date_from_url(url)
         if article_id is None or day is None or _CONTINUATION.search(urlsplit(url).path):
+            continue
+        if urlsplit(url).hostname != site:  # links off the site are not followed
             continue
         code = iqilu_info_code(article_id)
         title = clean_title(link.get("title") or link.text_content())

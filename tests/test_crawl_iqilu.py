@@ -1,0 +1,112 @@
+"""End to end: `qilucrawl backfill iqilu` / `crawl iqilu` against the demo site's iqilu pages."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+import pytest
+
+from qilucrawl.demo.server import CORPUS
+from qilucrawl.demo.iqilu_pages import LIST_PATH, load_iqilu
+from qilucrawl.runner import ExitStatus
+from qilucrawl.spiders.iqilu import iqilu_info_code
+from tests.conftest import LOCAL_SETTINGS, run_cli
+
+ARTICLES = load_iqilu(CORPUS)
+GOOD = [a for a in ARTICLES if a.expect]
+OFFSITE = [a for a in ARTICLES if a.fault == "redirect-offsite"]
+
+
+def rows(db_path, sql, params=()):
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def backfill(demo_server, db_path):
+    def run(*extra: object):
+        return run_cli("backfill", "iqilu", "--db", db_path, "--base-url", demo_server.url,
+                       "--log-level", "WARNING", *LOCAL_SETTINGS, *extra)
+
+    return run
+
+
+def article_requests(site):
+    return [r for r in site.requests if r.endswith(".shtml") and "list_564" not in r]
+
+
+def test_the_corpus_has_what_the_tests_need():
+    assert len(GOOD) >= 12 and OFFSITE
+    assert sum(len(a.pages) > 1 for a in GOOD) >= 2
+    assert any(a.encoding == "gbk" for a in GOOD)
+    assert {a.fault for a in ARTICLES} >= {"500-then-ok", "429-retry-after", "redirect-offsite"}
+
+
+def test_backfill_stores_every_article_with_its_pages_joined(backfill, db_path):
+    result = backfill("--since", "2026-01-01")
+    assert result.returncode == ExitStatus.FAILURES, result.stderr  # the off-site redirect
+    stored = {r["info_code"]: r for r in rows(db_path, "SELECT * FROM articles")}
+    assert set(stored) == {iqilu_info_code(a.id) for a in GOOD}
+    for article in GOOD:
+        row, expect = stored[iqilu_info_code(article.id)], article.expect
+        assert row["title"] == expect["title"]
+        assert row["published_at"] == expect["published_at"]
+        assert row["source"] == expect["source"]
+        assert json.loads(row["authors"]) == expect["authors"]
+        for snippet in expect["must_contain"]:
+            assert snippet in row["body_text"], (article.id, snippet)
+        for snippet in expect["must_not_contain"]:
+            assert snippet not in row["body_text"], (article.id, snippet)
+        assert len(row["body_text"].split("\n\n")) == expect["paragraphs"], article.id
+        assert ("multi_page" in json.loads(row["quality_flags"])) == (len(article.pages) > 1)
+        assert row["source_url"].endswith(article.path())
+    parts = rows(db_path, "SELECT info_code, COUNT(*) AS n FROM pages GROUP BY info_code")
+    assert {p["info_code"]: p["n"] for p in parts} == {iqilu_info_code(a.id): len(a.pages) for a in GOOD}
+
+
+def test_an_off_site_redirect_is_refused_and_recorded(backfill, db_path):
+    backfill("--since", "2026-01-01")
+    failures = rows(db_path, "SELECT * FROM failures")
+    for article in OFFSITE:
+        found = [f for f in failures if f["info_code"] == iqilu_info_code(article.id)]
+        assert found and "off-site" in found[0]["reason"]
+    assert not [f for f in failures if f["stage"] == "list"]  # the list's end is not a failure
+
+
+def test_since_and_until_select_days_and_stop_the_walk_early(backfill, db_path, demo_server):
+    backfill("--since", "2026-11-15", "--until", "2026-11-18")
+    wanted = {iqilu_info_code(a.id) for a in GOOD if date(2026, 11, 15) <= date.fromisoformat(a.datetime[:10]) < date(2026, 11, 18)}
+    assert wanted and {r["info_code"] for r in rows(db_path, "SELECT info_code FROM articles")} == wanted
+    lists = [r for r in demo_server.site.requests if "list_564" in r]
+    assert LIST_PATH.format(n=3) not in lists  # the newest pages suffice for these days
+
+
+def test_rerun_fetches_nothing_stored(backfill, db_path, demo_server):
+    backfill("--since", "2026-01-01")
+    demo_server.site.requests.clear()
+    result = backfill("--since", "2026-01-01")
+    assert result.returncode == ExitStatus.FAILURES  # the redirect, again
+    asked = article_requests(demo_server.site)
+    assert asked == [a.path() for a in OFFSITE]
+    assert len(rows(db_path, "SELECT 1 FROM articles")) == len(GOOD)
+
+
+def test_incremental_crawl_stops_at_the_first_page_with_nothing_new(backfill, db_path, demo_server):
+    backfill("--since", "2026-01-01")
+    demo_server.site.requests.clear()
+    result = run_cli("crawl", "iqilu", "--db", db_path, "--base-url", demo_server.url,
+                     "--log-level", "WARNING", *LOCAL_SETTINGS)
+    assert result.returncode in (ExitStatus.OK, ExitStatus.FAILURES)
+    lists = [r for r in demo_server.site.requests if "list_564" in r]
+    assert lists == [LIST_PATH.format(n=1)]
+
+
+def test_until_before_since_is_a_usage_error(backfill):
+    result = backfill("--since", "2026-11-15", "--until", "2026-11-01")
+    assert result.returncode == ExitStatus.USAGE and "--until" in result.stderr
