@@ -35,10 +35,11 @@ import sys
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 PAGES = Path(os.environ.get("QILUCRAWL_REAL_PAGES", "/work/shared/data/real-pages"))
 OUT = Path(__file__).resolve().parent / "out"
@@ -162,7 +163,15 @@ def _newspaper(folder: Path) -> list[Case]:
         meta_path = folder / "metadata" / f"{page.stem}.json"
         url = _json(meta_path).get("url") if meta_path.exists() else None
         body = _read_label(folder / "txt" / f"{page.stem}.txt")
-        cases.append(Case("newspaper4k", page.stem, page, url=url or _url_in_page(page.read_bytes()), body=body))
+        cases.append(
+            Case(
+                "newspaper4k",
+                page.stem,
+                page,
+                url=url or _url_in_page(page.read_bytes()),
+                body=body,
+            )
+        )
     return cases
 
 
@@ -172,7 +181,9 @@ def _goose(folder: Path) -> list[Case]:
         label = _json(label_path)
         page = label_path.with_suffix(".html")
         expected = label.get("expected", {})
-        cases.append(Case("goose3", page.stem, page, url=label.get("url"), body=expected.get("cleaned_text")))
+        cases.append(
+            Case("goose3", page.stem, page, url=label.get("url"), body=expected.get("cleaned_text"))
+        )
     return cases
 
 
@@ -183,7 +194,7 @@ def _postlight(folder: Path) -> list[Case]:
         page = folder / "fixtures" / label_path.name.replace(".expected.json", ".html")
         published = label.get("date_published")
         if published:  # labelled in UTC; compared as Beijing wall-clock time like every label
-            moment = datetime.fromisoformat(published.replace("Z", "+00:00")).astimezone(BEIJING)
+            moment = datetime.fromisoformat(published).astimezone(BEIJING)
             published = moment.strftime("%Y-%m-%d %H:%M")
         cases.append(
             Case(
@@ -214,8 +225,12 @@ def _json(path: Path) -> dict[str, Any]:
 _URL_MARKERS = (
     re.compile(rb'^\s*<text id="(https?://[^"]+)"'),  # CleanEval-style wrapper
     re.compile(rb"^\s*<!--\s*(https?://\S+?)\s*-->"),  # "Copy outerHTML" captures
-    re.compile(rb"""<link[^>]+rel=["']canonical["'][^>]+href=["'](https?://[^"']+)""", re.I),
-    re.compile(rb"""<meta[^>]+property=["']og:url["'][^>]+content=["'](https?://[^"']+)""", re.I),
+    re.compile(
+        rb"""<link[^>]+rel=["']canonical["'][^>]+href=["'](https?://[^"']+)""", re.IGNORECASE
+    ),
+    re.compile(
+        rb"""<meta[^>]+property=["']og:url["'][^>]+content=["'](https?://[^"']+)""", re.IGNORECASE
+    ),
 )
 
 
@@ -297,10 +312,12 @@ def _predicted_parts(value: str | None) -> tuple[int, ...] | None:
     except ValueError:
         return None
     if zone and hh is not None:
-        offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (
-            int(zone[1:3]) * 60 + int(zone[-2:])
+        offset = (
+            0
+            if zone == "Z"
+            else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[-2:]))
         )
-        moment = (moment - timedelta(minutes=offset)).replace(tzinfo=timezone.utc).astimezone(BEIJING)
+        moment = (moment - timedelta(minutes=offset)).replace(tzinfo=UTC).astimezone(BEIJING)
     parts = (moment.year, moment.month, moment.day)
     return parts + ((moment.hour, moment.minute) if hh is not None else ())
 
@@ -316,7 +333,9 @@ def date_ok(predicted: str | None, label: str, *, day_only: bool = False) -> boo
 
 
 def _label_names(value: str) -> list[str]:
-    value = re.sub(r"[（(][^）)]*[）)]", " ", value)  # "周思博 (Joel Spolsky)": the alias is not required
+    value = re.sub(
+        r"[（(][^）)]*[）)]", " ", value
+    )  # "周思博 (Joel Spolsky)": the alias is not required
     return [name for name in re.split(r"[\s、，,;；]+", value) if name]
 
 
@@ -413,16 +432,30 @@ def evaluate(cases: list[Case], verbose: bool = False) -> dict[str, Any]:
             try:
                 text, _ = decode(data)
                 prediction = RUNNERS[name](data, text, case.url)
-            except Exception as error:  # a failed page scores 0 and is counted, not fatal
+            except Exception as error:  # noqa: BLE001 - a failed page scores 0 and is counted
                 prediction = Prediction(error=f"{type(error).__name__}: {error}"[:200])
             seconds += time.perf_counter() - started
             row = score(case, prediction)
-            rows.append({"set": case.set, "page": case.name, **row, "error": prediction.error,
-                         "predicted": {"title": prediction.title, "date": prediction.date,
-                                       "authors": prediction.authors}})
+            rows.append(
+                {
+                    "set": case.set,
+                    "page": case.name,
+                    **row,
+                    "error": prediction.error,
+                    "predicted": {
+                        "title": prediction.title,
+                        "date": prediction.date,
+                        "authors": prediction.authors,
+                    },
+                }
+            )
             if verbose:
                 _print_row(name, case, row, prediction)
-        results[name] = {"pages": rows, "seconds": seconds, "pages_per_second": len(inputs) / seconds}
+        results[name] = {
+            "pages": rows,
+            "seconds": seconds,
+            "pages_per_second": len(inputs) / seconds,
+        }
     return results
 
 
@@ -453,7 +486,14 @@ def summarize(results: dict[str, Any], groups: dict[str, set[str] | None]) -> di
 
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
-    for package in ("qilucrawl", "trafilatura", "readability-lxml", "htmldate", "lxml", "charset-normalizer"):
+    for package in (
+        "qilucrawl",
+        "trafilatura",
+        "readability-lxml",
+        "htmldate",
+        "lxml",
+        "charset-normalizer",
+    ):
         try:
             found[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
@@ -466,9 +506,7 @@ def table(summary: dict[str, Any], results: dict[str, Any], group: str) -> str:
     lines = [header, "|" + "---|" * (len(METRICS) + 2)]
     for name in EXTRACTORS:
         cells = summary[name][group]
-        shown = [
-            "n/a" if cells[m]["mean"] is None else f"{cells[m]['mean']:.3f}" for m in METRICS
-        ]
+        shown = ["n/a" if cells[m]["mean"] is None else f"{cells[m]['mean']:.3f}" for m in METRICS]
         speed = f"{results[name]['pages_per_second']:.1f}" if group == "all" else ""
         lines.append(f"| {name} | " + " | ".join(shown) + f" | {speed} |")
     counts = summary[EXTRACTORS[0]][group]
@@ -486,7 +524,11 @@ def targets(summary: dict[str, Any]) -> list[tuple[str, bool, str]]:
             (ours["body"]["mean"] or 0) >= best_other + TARGET_BODY_MARGIN,
             f"{ours['body']['mean']:.3f} vs {best_other:.3f}",
         ),
-        (f"date >= {TARGET_DATE:.0%}", (ours["date"]["mean"] or 0) >= TARGET_DATE, f"{ours['date']['mean']:.3f}"),
+        (
+            f"date >= {TARGET_DATE:.0%}",
+            (ours["date"]["mean"] or 0) >= TARGET_DATE,
+            f"{ours['date']['mean']:.3f}",
+        ),
         (
             f"author >= {TARGET_AUTHOR:.0%}",
             (ours["author"]["mean"] or 0) >= TARGET_AUTHOR,
@@ -495,11 +537,23 @@ def targets(summary: dict[str, Any]) -> list[tuple[str, bool, str]]:
     ]
 
 
+HOW_FED = (
+    "Each page is decoded once by `qilucrawl.clean.encoding.decode`; the same text and URL go "
+    "to trafilatura (`bare_extraction(text, url=…, with_metadata=True)`, htmldate asked for "
+    "`%Y-%m-%d %H:%M`) and readability-lxml (`Document(text).summary()` text, `.short_title()`; "
+    "it finds no date or author: n/a). qilucrawl runs `extract(Page(url, bytes, kind='html'))`. "
+    "pages/s counts decode + extraction for all three, one pass, this machine."
+)
 GROUPS: dict[str, set[str] | None] = {
     "all": None,
     "cwced": {"cwced"},
     "others": {"trafilatura", "mozilla", "newspaper4k", "goose3", "postlight", "htmldate"},
 }
+
+
+def _set_counts(cases: list[Case]) -> str:
+    sets = dict.fromkeys(case.set for case in cases)
+    return ", ".join(f"{name} {sum(case.set == name for case in cases)}" for name in sets)
 
 
 def report(cases: list[Case], results: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -508,14 +562,8 @@ def report(cases: list[Case], results: dict[str, Any]) -> tuple[str, dict[str, A
     parts = [
         "# Extraction quality on Chinese news pages with human-made labels",
         "",
-        f"{len(cases)} pages from `{PAGES}`: "
-        + ", ".join(f"{s} {sum(c.set == s for c in cases)}" for s in dict.fromkeys(c.set for c in cases))
-        + ".",
-        "Each page is decoded once by `qilucrawl.clean.encoding.decode`; the same text and URL go "
-        "to trafilatura (`bare_extraction(text, url=…, with_metadata=True)`, htmldate asked for "
-        "`%Y-%m-%d %H:%M`) and readability-lxml (`Document(text).summary()` text, `.short_title()`; "
-        "it finds no date or author: n/a). qilucrawl runs `extract(Page(url, bytes, kind='html'))`. "
-        "pages/s counts decode + extraction for all three, one pass, this machine.",
+        f"{len(cases)} pages from `{PAGES}`: {_set_counts(cases)}.",
+        HOW_FED,
         "",
         "## All labelled pages",
         "",
@@ -562,7 +610,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "extract_quality.md").write_text(text, "utf-8")
-    (OUT / "extract_quality.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
+    (OUT / "extract_quality.json").write_text(
+        json.dumps(payload, ensure_ascii=False, indent=1), "utf-8"
+    )
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 BEIJING = timezone(timedelta(hours=8))
 # Clocks differ and feeds publish ahead of time by minutes; a day ahead is not a clock error.
@@ -36,10 +36,19 @@ class ParsedTime:
 _SEP = r"\s*[-/.年月]\s*"
 _DATE = rf"(?P<y>\d{{4}}){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})\s*日?"
 _SHORT_DATE = r"(?<![\d:])(?P<m>\d{1,2})\s*[-/月]\s*(?P<d>\d{1,2})\s*日?"
-_TIME = r"(?:\s*[T\s]?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?"
+# A 12-hour clock says so: "下午3:20" before the time, "9:23:57 PM" after it.
+_HALF_DAY = r"(?P<cn>上午|早上|凌晨|下午|晚上)?"
+_MERIDIEM = r"(?:\s*(?P<ap>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"
+_TIME = (
+    rf"(?:\s*[T\s]?\s*{_HALF_DAY}\s*(?P<H>\d{{1,2}})\s*[:：时]\s*(?P<M>\d{{1,2}})"
+    rf"(?:\s*[:：分]\s*(?P<S>\d{{1,2}})(?:\.\d+)?\s*秒?)?\s*分?{_MERIDIEM})?"
+)
 _ZONE = r"(?:\s*(?P<z>Z|[+-]\d{2}:?\d{2}|(?:GMT|UTC)[+-]?\d{0,2}))?"
 _FULL = re.compile(rf"(?<!\d){_DATE}{_TIME}{_ZONE}(?!\d)")
 _NO_YEAR = re.compile(rf"{_SHORT_DATE}{_TIME}(?!\d)")
+# Month first, year last, as en-US servers print it: "9/17/2004 5:54:13 AM".  Read only when the
+# clock says AM/PM or one of the two numbers cannot be a month; "7/5/2005" alone is ambiguous.
+_MONTH_FIRST = re.compile(rf"(?<![\d/])(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){_TIME}(?![\d/])")
 _COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:(?P<H>[0-2]\d)(?P<M>[0-5]\d)(?P<S>[0-5]\d)?)?(?!\d)")
 _ZONE_ONLY = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|GMT|UTC|CST)")
 _EPOCH = re.compile(r"^\s*(\d{10}|\d{13})\s*$")
@@ -50,7 +59,7 @@ _URL_DATE = re.compile(
 
 
 def parse_datetime(
-    text: str | int | float | None,
+    text: str | float | None,
     *,
     year_hint: int | None = None,
     now: datetime | None = None,
@@ -67,7 +76,7 @@ def parse_datetime(
     text = str(text)
     if not _ZONE_ONLY.sub("", text).strip():  # " +0800": an archive's empty date
         return ParsedTime(None, flags=[FLAG_MISSING])
-    match = _FULL.search(text)
+    match = _FULL.search(text) or _month_first(text)
     flags: list[str] = []
     if match is None:
         match = _NO_YEAR.search(text)
@@ -85,9 +94,20 @@ def parse_datetime(
     return _build(year, parts, now, flags)
 
 
+def _month_first(text: str) -> re.Match | None:
+    match = _MONTH_FIRST.search(text)
+    if match is None:
+        return None
+    month, day = int(match["m"]), int(match["d"])
+    if match["ap"] or (day > 12 >= month):
+        return match
+    return None
+
+
 def _build(year: int, parts: dict, now: datetime | None, flags: list[str]) -> ParsedTime:
     try:
         hour, minute, second = (int(parts.get(k) or 0) for k in ("H", "M", "S"))
+        hour = _twenty_four(hour, parts.get("ap"), parts.get("cn"))
         moment = datetime(year, int(parts["m"]), int(parts["d"]), hour, minute, second)
     except (ValueError, TypeError):
         return ParsedTime(None, flags=flags + [FLAG_INVALID])
@@ -101,11 +121,22 @@ def _build(year: int, parts: dict, now: datetime | None, flags: list[str]) -> Pa
     return ParsedTime(aware.isoformat(), precision, flags)
 
 
+def _twenty_four(hour: int, meridiem: str | None, half_day: str | None) -> int:
+    """The hour on a 24-hour clock; "2005-04-27 14:32PM" (24-hour with a stray PM) stays."""
+    afternoon = (meridiem or "").lower().startswith("p") or half_day in ("下午", "晚上")
+    morning = (meridiem or "").lower().startswith("a") or half_day in ("上午", "早上", "凌晨")
+    if afternoon and 1 <= hour < 12:
+        return hour + 12
+    if morning and hour == 12:
+        return 0
+    return hour
+
+
 def _zone(raw: str | None) -> timezone | None:
     if not raw:
         return None
     if raw == "Z":
-        return timezone.utc
+        return UTC
     raw = raw.replace("GMT", "").replace("UTC", "") or "+00"
     sign = -1 if raw.startswith("-") else 1
     digits = raw.lstrip("+-").replace(":", "")

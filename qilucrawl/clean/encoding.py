@@ -17,11 +17,11 @@ import re
 
 from charset_normalizer import from_bytes
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-]+)""")
 # Wrappers of saved pages (CleanEval's <text ... encoding="gb2312">) declare it as an attribute.
 _ENCODING_ATTRIBUTE = re.compile(rb"""<[a-zA-Z][^>]*\sencoding\s*=\s*["']([a-zA-Z0-9_\-]+)""")
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-]+)", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-]+)", re.IGNORECASE)
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "euc-cn", "hz-gb-2312", "ms936"}
 # A UTF-8 page with a handful of broken bytes (a truncated download, one bad paste) is still
 # UTF-8; more invalid sequences than this share of its non-ASCII bytes means it is something
@@ -42,7 +42,11 @@ def declared_charset(data: bytes, content_type: str | None = None) -> str | None
     if content_type and (match := _HEADER_CHARSET.search(content_type)):
         return match.group(1).decode() if isinstance(match.group(1), bytes) else match.group(1)
     head = data[:4096]
-    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head) or _ENCODING_ATTRIBUTE.search(head[:1024])
+    match = (
+        _META_CHARSET.search(head)
+        or _XML_ENCODING.search(head)
+        or _ENCODING_ATTRIBUTE.search(head[:1024])
+    )
     return match.group(1).decode("ascii", "ignore") if match else None
 
 

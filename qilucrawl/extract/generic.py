@@ -42,9 +42,49 @@ Element = lxml.html.HtmlElement
 _STRIP_TAGS = ("script", "style", "noscript", "template", "select", "textarea", "button", "svg")
 # Where a line ends; the same cut :mod:`qilucrawl.clean.html` makes.
 _BLOCK_TAGS = frozenset(
-    "p div section article main header footer aside center figure figcaption h1 h2 h3 h4 h5 h6 "
-    "li ul ol dl dt dd blockquote pre address hr body html table tbody thead tfoot tr td th "
-    "caption details summary form nav".split()
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "center",
+        "figure",
+        "figcaption",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "address",
+        "hr",
+        "body",
+        "html",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "details",
+        "summary",
+        "form",
+        "nav",
+    ]
 )
 _UNSEEN = frozenset(("head", "title"))
 _HEADING_WEIGHT = {"h1": 1.3, "h2": 1.15, "h3": 1.1}
@@ -54,9 +94,12 @@ _HEADING_WEIGHT = {"h1": 1.3, "h2": 1.15, "h3": 1.1}
 _PUNCT = re.compile(r"[，。！？；、“”‘’《》…]|[,!?;](?=\s|$)|\.(?=\s)")
 _SENTENCE = re.compile(r"[，。！？；]")
 _NOT_WORD = re.compile(r"[\W\d_]+")  # lengths count letters and ideographs, not digits or spaces
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Footer lines: a run of article text should stop before them.
-_FOOTER = re.compile(r"ICP[备证]|版权所有|版权声明|免责声明|All Rights Reserved|Copyright\s*(?:©|\(c\)|\d)|不良信息举报", re.I)
+_FOOTER = re.compile(
+    r"ICP[备证]|版权所有|版权声明|免责声明|All Rights Reserved|Copyright\s*(?:©|\(c\)|\d)|不良信息举报",
+    re.IGNORECASE,
+)
 # A heading that starts what follows an article: comments, related articles, notices.
 _AFTER_ARTICLE = re.compile(
     r"^[【\[]?(?:热门评论|最新评论|网友评论|精彩评论|评论区|我要评论|发表评论|我来说两句|相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|"
@@ -82,9 +125,16 @@ _META_TIME = (
     "sailthru.date", "parsely-pub-date", "weibo:article:create_at", "article:created_time",
     "created", "firstpublishedtime", "releasedate",
 )  # fmt: skip
-_META_AUTHOR = ("author", "article:author", "og:article:author", "byline", "dc.creator", "sailthru.author")
+_META_AUTHOR = (
+    "author",
+    "article:author",
+    "og:article:author",
+    "byline",
+    "dc.creator",
+    "sailthru.author",
+)
 _META_TITLE = ("og:title", "twitter:title", "headline")
-_NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|@", re.I)
+_NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|@", re.IGNORECASE)
 # Labels of the fields of a meta line; a field's value runs to the next label.
 _FIELD = re.compile(
     r"(?P<label>责任编辑|编辑|责编|审核|来源|出处|稿源|作者|记者|撰文|撰稿|文|通讯员|执笔人?|"
@@ -97,20 +147,29 @@ _TIME_LABELS = ("发布时间", "发表时间", "发布日期", "发表日期", 
 _AUTHOR_LABELS = ("作者", "记者", "撰文", "撰稿", "文", "通讯员", "执笔", "执笔人")
 _SOURCE_LABELS = ("来源", "出处", "稿源")
 # Bylines without a field label.  "光明日报记者 王建宏 张文攀", "本报记者罗科苏盈发自北京": a role, then names.
-_ROLE = re.compile(r"(?P<role>记者|通讯员|实习生)\s*[:：]?\s*|(?P<role2>作者|撰文|撰稿|执笔人?)(?:\s*[:：]\s*|\s+)")
+_ROLE = re.compile(
+    r"(?P<role>记者|通讯员|实习生)\s*[:：]?\s*|(?P<role2>作者|撰文|撰稿|执笔人?)(?:\s*[:：]\s*|\s+)"
+)
 _PHOTO_CREDIT = re.compile(r"摄|图")
 # Where the names of a byline or author field stop.
 _NAME_END = re.compile(
     r"发自|出自|摄影?|/|／|[(（\[【]|\d|\s*(?:阅读|评论|点击|浏览|人气|编辑|责编|发表|发布|更新|来源|时间|日期)"
 )
 # Forums and blogs: "ggjjzhzz 发表于 2005-9-15 11:46", "发布时间 2005/03/15 22:36 by duscha".
-_POSTED_BY = re.compile(r"^(?P<name>[^\s:：]{2,20})\s+发表于|\bby\s+(?P<name2>[A-Za-z][\w.\-]{1,30})")
+_POSTED_BY = re.compile(
+    r"^(?P<name>[^\s:：]{2,20})\s+发表于|\bby\s+(?P<name2>[A-Za-z][\w.\-]{1,30})"
+)
 # "新华社拉萨电（记者 格桑边觉）记者近日…": the credit in the first paragraph.
-_LEAD_CREDIT = re.compile(r"电\s*[（(]\s*(?:[^（）()]{0,8}?)(?:记者|通讯员|实习生)\s*(?P<names>[^（）()]{2,30}?)\s*[)）]")
+_LEAD_CREDIT = re.compile(
+    r"电\s*[（(]\s*(?:[^（）()]{0,8}?)(?:记者|通讯员|实习生)\s*(?P<names>[^（）()]{2,30}?)\s*[)）]"
+)
 # "…新春佳节。（常书香 马丹阳）", "（记者 胡晓蓉）", "（姚峰 上海报道）": the credit closing the last paragraph.
 _TRAILING_CREDIT = re.compile(r"[（(]\s*(?P<inner>[^（）()]{2,30}?)\s*[)）]\s*$")
 _NOT_CREDIT = re.compile(r"来源|图|摄|完|编辑|责编|审核|校对|转载")
-_TIME_HINT = re.compile(r"(?:^|[\s_-])(?:time|date|pubtime|pubdate|publish\w*|post-?time|datetime)(?:$|[\s_-])", re.I)
+_TIME_HINT = re.compile(
+    r"(?:^|[\s_-])(?:time|date|pubtime|pubdate|publish\w*|post-?time|datetime)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--?|—+|–| - |::)\s*")
 
@@ -119,13 +178,21 @@ _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--?|—+|–| - |::)\s*")
 class _Block:
     """One line of the page."""
 
-    text: str
+    raw: str
     owner: Element  # the innermost block element holding the line
     chars: int  # letters and ideographs
     links: int  # of which inside links
     value: float
     path: tuple[Element, ...]  # the block elements around it, outermost first
     slots: list[tuple[Element, bool]]  # where its text sits: (element, is the tail)
+    normalized: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The line as :func:`normalize_paragraph` writes it (computed when first asked for)."""
+        if self.normalized is None:
+            self.normalized = normalize_paragraph(self.raw)
+        return self.normalized
 
     def blank(self) -> None:
         """Take the line's text out of the tree."""
@@ -158,6 +225,7 @@ class _Body:
     start: int  # first line of the run
     end: int  # line after the run
     score: float
+    depth: int
     outside: list[tuple[Element | None, int, int]]  # parts before or after the run
     screened: bool  # found with share/ad/comment containers counted against it
 
@@ -291,7 +359,7 @@ def _walk(root: Element) -> _Page:
 class _Walker:
     """Cuts the tree into lines and gives each line's value to the element that owns it."""
 
-    __slots__ = ("page", "stack", "parts", "slots", "chars", "links", "shade")
+    __slots__ = ("chars", "links", "page", "parts", "shade", "slots", "stack")
 
     def __init__(self, page: _Page) -> None:
         self.page = page
@@ -303,44 +371,50 @@ class _Walker:
         self.shade = 0  # how many share/ad/comment containers are open
 
     def walk(self, element: Element, in_link: bool) -> None:
+        """One call per element (recursion depth = tree depth, which libxml2 caps at 255)."""
         tag = element.tag
         if isinstance(tag, str) and tag not in _UNSEEN and not _hidden(element):
             if tag == "br" or tag == "img":
                 self.flush()
-            elif tag in _BLOCK_TAGS:
-                self.container(element, in_link)
             else:
-                self.children(element, in_link or tag == "a")
+                block = tag in _BLOCK_TAGS
+                if block:
+                    self.open(element)
+                link = in_link or tag == "a"
+                if element.text:
+                    self.add(element.text, link, element, False)
+                for child in element:
+                    self.walk(child, link)
+                if block:
+                    self.close(element)
         if element.tail:
             self.add(element.tail, in_link, element, True)
 
-    def container(self, element: Element, in_link: bool) -> None:
+    def open(self, element: Element) -> None:
         self.flush()
         page = self.page
         page.depths[element] = len(self.stack)
-        noisy = is_noise_container(element)
-        if noisy:
+        page.spans[element] = (len(page.blocks), -1)
+        if is_noise_container(element):
             page.noisy.add(element)
             self.shade += 1
         if self.shade:
             page.shadowed.add(element)
         self.stack.append(element)
-        start = len(page.blocks)
-        self.children(element, in_link)
+
+    def close(self, element: Element) -> None:
         self.flush()
         self.stack.pop()
-        self.shade -= noisy
-        page.spans[element] = (start, len(page.blocks))
-
-    def children(self, element: Element, in_link: bool) -> None:
-        if element.text:
-            self.add(element.text, in_link, element, False)
-        for child in element:
-            self.walk(child, in_link)
+        page = self.page
+        page.spans[element] = (page.spans[element][0], len(page.blocks))
+        if element in page.noisy:
+            self.shade -= 1
 
     def add(self, text: str, in_link: bool, element: Element, is_tail: bool) -> None:
         self.parts.append(text)
         self.slots.append((element, is_tail))
+        if text.isspace():  # indentation between tags: most text nodes of a page
+            return
         count = len(_NOT_WORD.sub("", text))
         self.chars += count
         if in_link:
@@ -350,11 +424,11 @@ class _Walker:
         if not self.parts:
             return
         chars, links, slots = self.chars, self.links, self.slots
-        text = normalize_paragraph("".join(self.parts))
+        text = "".join(self.parts)
         self.parts = []
         self.slots = []
         self.chars = self.links = 0
-        if not text or not self.stack:
+        if not self.stack or not text.strip():
             return
         owner = self.stack[-1]
         value = _value(text, chars, links)
@@ -397,8 +471,23 @@ def _best_body(page: _Page) -> _Body | None:
     containers count against a run, unless what is left is too little to be an article (a
     site that names its article div "print" or "comment-box").
     """
-    screened = _best_body_by(page, screened=True)
-    plain = _best_body_by(page, screened=False)
+    best: dict[bool, _Body] = {}
+    for element, (start, end) in page.spans.items():
+        if end <= start:
+            continue
+        depth = page.depths[element]
+        parts = _parts(page, start, end, depth)
+        for screened in (False, True):
+            if screened and element in page.shadowed:
+                continue
+            score, first, last = _best_run([part[screened] for part in parts])
+            current = best.get(screened)
+            if score > 0 and (current is None or (score, depth) > (current.score, current.depth)):
+                outside = [part[2:] for i, part in enumerate(parts) if not first <= i <= last]
+                best[screened] = _Body(
+                    element, parts[first][3], parts[last][4], score, depth, outside, screened
+                )
+    screened, plain = best.get(True), best.get(False)
     if screened is not None and (
         plain is None or screened.score * 4 >= plain.score or screened.score >= _SURE_BODY
     ):
@@ -406,27 +495,11 @@ def _best_body(page: _Page) -> _Body | None:
     return plain
 
 
-def _best_body_by(page: _Page, *, screened: bool) -> _Body | None:
-    best: _Body | None = None
-    best_key = (0.0, 0)
-    for element, (start, end) in page.spans.items():
-        if end <= start or (screened and element in page.shadowed):
-            continue
-        depth = page.depths[element]
-        parts = _parts(page, start, end, depth, screened)
-        score, first, last = _best_run([part[0] for part in parts])
-        key = (score, depth)
-        if score > 0 and key > best_key:
-            outside = [part[1:] for i, part in enumerate(parts) if not first <= i <= last]
-            best = _Body(element, parts[first][2], parts[last][3], score, outside, screened)
-            best_key = key
-    return best
-
-
 def _parts(
-    page: _Page, start: int, end: int, depth: int, screened: bool
-) -> list[tuple[float, Element | None, int, int]]:
-    """(value, child element or None for a line of the container's own, first, end) in order."""
+    page: _Page, start: int, end: int, depth: int
+) -> list[tuple[float, float, Element | None, int, int]]:
+    """(value, screened value, child element or None for a line of the container's own,
+    first line, end line) for each part of a container, in order."""
     parts = []
     index = start
     blocks, spans, totals, noisy = page.blocks, page.spans, page.totals, page.noisy
@@ -436,14 +509,11 @@ def _parts(
             child = path[depth + 1]
             stop = spans[child][1]
             stats = totals[child]
-            if not screened:
-                value = stats[0]
-            else:
-                value = -stats[1] if child in noisy else stats[3]
-            parts.append((value, child, index, stop))
+            parts.append((stats[0], -stats[1] if child in noisy else stats[3], child, index, stop))
             index = stop
         else:
-            parts.append((blocks[index].value, None, index, index + 1))
+            value = blocks[index].value
+            parts.append((value, value, None, index, index + 1))
             index += 1
     return parts
 
@@ -501,7 +571,11 @@ def _cut(page: _Page, body: _Body, head: int, end: int) -> None:
         doomed = []
         for element in body.element.iterdescendants():
             span = page.spans.get(element)
-            if span is not None and span[1] <= body.end and (span[0] > end or span[0] == end < span[1]):
+            if (
+                span is not None
+                and span[1] <= body.end
+                and (span[0] > end or span[0] == end < span[1])
+            ):
                 doomed.append(element)
         for element in doomed:
             if element.getparent() is not None:
@@ -515,10 +589,17 @@ def _prune(page: _Page, body: _Body) -> None:
     doomed = []
     for element in body.element.iterdescendants():
         stats = page.totals.get(element)
-        if stats is not None and stats[1] >= 4 and stats[2] > stats[1] * _LINK_DENSE and stats[0] < 0:
+        if (
+            stats is not None
+            and stats[1] >= 4
+            and stats[2] > stats[1] * _LINK_DENSE
+            and stats[0] < 0
+        ):
             doomed.append(element)
         elif body.screened and is_noise_container(element):
-            chars = stats[1] if stats is not None else len(_NOT_WORD.sub("", element.text_content()))
+            chars = (
+                stats[1] if stats is not None else len(_NOT_WORD.sub("", element.text_content()))
+            )
             if chars * 2 < total:
                 doomed.append(element)
     for element in doomed:
@@ -542,10 +623,16 @@ def _title(
     references = [(text, _main_part(text)) for text in (page_title, *named) if text]
     found: dict[str, tuple[float, int]] = {}
     for index, block in enumerate(page.blocks):
+        head = block.raw.lstrip()[:1]
+        if block.chars > _TITLE_MAX or not any(head in ref for ref, _ in references):
+            continue
         text = block.text
         if not 4 <= len(text) <= _TITLE_MAX:
             continue
-        if not any(text in ref and len(text) * 2 >= main and not _site_part(text, ref) for ref, main in references):
+        if not any(
+            text in ref and len(text) * 2 >= main and not _site_part(text, ref)
+            for ref, main in references
+        ):
             continue
         score = len(text) * _HEADING_WEIGHT.get(block.owner.tag, 1.0) - (1 if block.links else 0)
         if text not in found or score > found[text][0]:
@@ -574,7 +661,11 @@ def _site_part(text: str, title: str) -> bool:
 
 def _adds_site(longer: str, shorter: str) -> bool:
     """True when ``longer`` is ``shorter`` plus a separator and more (a site or section name)."""
-    return longer != shorter and longer.startswith(shorter) and bool(_TITLE_SEPARATORS.match(longer[len(shorter) :]))
+    return (
+        longer != shorter
+        and longer.startswith(shorter)
+        and bool(_TITLE_SEPARATORS.match(longer[len(shorter) :]))
+    )
 
 
 def _main_part(title: str) -> int:
@@ -592,10 +683,10 @@ def _find_block(blocks: list[_Block], title: str) -> int | None:
 def _line_before(blocks: list[_Block], start: int) -> tuple[str | None, int | None]:
     """A page without a title element: the short line closest above the body names it."""
     for index in range(start - 1, max(-1, start - 1 - _NEAR_TITLE), -1):
-        block = blocks[index]
-        if 4 <= len(block.text) <= _TITLE_MAX and block.links <= block.chars * _LINK_DENSE:
-            if not _has_date(block.text) and not _FIELD.search(block.text):
-                return block.text, index
+        block, text = blocks[index], blocks[index].text
+        fits = 4 <= len(text) <= _TITLE_MAX and block.links <= block.chars * _LINK_DENSE
+        if fits and not _has_date(text) and not _FIELD.search(text):
+            return text, index
     return None, None
 
 
@@ -615,7 +706,9 @@ def _meta_region(blocks: list[_Block], title_at: int | None, start: int, end: in
         first = title_at + 1
     order = list(range(first, min(len(blocks), end + _AFTER_BODY, first + _REGION_MAX)))
     if first < start - _REGION_MAX:  # a title far above the body: its own lines, then the body's
-        order = list(range(first, first + _NEAR_TITLE)) + list(range(start - _BODY_EDGE, end + _AFTER_BODY))
+        order = list(range(first, first + _NEAR_TITLE)) + list(
+            range(start - _BODY_EDGE, end + _AFTER_BODY)
+        )
     if title_at is not None:
         order += range(max(0, title_at - 3), title_at)
     return [i for i in dict.fromkeys(order) if 0 <= i < len(blocks)]
@@ -686,7 +779,11 @@ class _MetaLines:
             if parse_byline(text):
                 return text
             match = _ROLE.search(text)
-            if match and not _PHOTO_CREDIT.search(text) and (name := _name_part(text[match.end() :])):
+            if (
+                match
+                and not _PHOTO_CREDIT.search(text)
+                and (name := _name_part(text[match.end() :]))
+            ):
                 return f"{match['role'] or match['role2']}：{name}"
         if match := _POSTED_BY.search(text):
             return match["name"] or match["name2"]
@@ -727,7 +824,9 @@ def _fields(text: str) -> list[tuple[str, str]]:
     matches = [
         match
         for match in _FIELD.finditer(text)
-        if match["label"] not in _SHORT_LABELS or match.start() == 0 or text[match.start() - 1] in _FIELD_START
+        if match["label"] not in _SHORT_LABELS
+        or match.start() == 0
+        or text[match.start() - 1] in _FIELD_START
     ]
     out = []
     for position, match in enumerate(matches):
@@ -756,7 +855,9 @@ def _published(
     """
     candidates: list[str] = []
     candidates += [meta[key] for key in _META_TIME if key in meta]
-    candidates += [linked[key] for key in ("datePublished", "pubDate", "dateCreated") if key in linked]
+    candidates += [
+        linked[key] for key in ("datePublished", "pubDate", "dateCreated") if key in linked
+    ]
     candidates += facts.times
     candidates += _time_elements(root)
     parsed = [(raw, result) for raw in candidates if (result := dates.parse_datetime(raw)).ok]
