@@ -210,22 +210,84 @@ def import_(paths: tuple[str, ...], db_path: str, as_json: bool) -> None:
 # --- reading the archive ------------------------------------------------------------------------
 
 
+def _day_or_time(value: str | None) -> str | None:
+    """--since/--until as an ISO prefix that compares with stored ISO times (checked)."""
+    if value is None:
+        return None
+    from qilucrawl.clean.dates import parse_datetime
+
+    parsed = parse_datetime(value)
+    if not parsed.ok:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)")
+    return parsed.iso[:10] if len(value.strip()) <= 10 else parsed.iso
+
+
+def filter_options(command):
+    """--since, --until, --source (shared by export and search)."""
+    command = click.option("--source", metavar="MEDIUM", help="Only this medium, e.g. 齐鲁网.")(command)
+    command = click.option("--until", metavar="DATE", help="Published before this day/time.")(command)
+    return click.option("--since", metavar="DATE", help="Published on or after this day/time.")(command)
+
+
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="File to write.")
-def export(db_path: str, fmt: str, out_path: str) -> None:
-    """Export articles as a dataset file (written whole or not at all).
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "jekyll"]),
+              default="jsonl", show_default=True)
+@click.option("--out", "out_path", type=click.Path(), help="File to write (for jekyll: the site folder, default archive/).")
+@filter_options
+@click.option("--category", metavar="SLUG", help="Only this category, e.g. qiluwang.")
+@click.option("--changed-since-run", type=int, metavar="N", help="Only articles run N or a later run added or changed.")
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
+@click.option("--site-host", default=None, help="Jekyll: the host of the back links [default: QILU_SITE_HOST].")
+def export(db_path: str, fmt: str, out_path: str | None, since: str | None, until: str | None,
+           source: str | None, category: str | None, changed_since_run: int | None, bom: bool,
+           site_host: str | None) -> None:
+    """Export articles as a dataset file or a Jekyll site, with a manifest beside it.
 
+    The file is written whole or not at all (a temporary file renamed into place); the
+    manifest (<file>.manifest.json) records format, filters, rows, time range and sha256.
     Example:
 
-        qilucrawl export --db archive/qilucrawl.db --format jsonl --out articles.jsonl
+        qilucrawl export --db archive/qilucrawl.db --format parquet --out articles.parquet --since 2026-01-01
     """
-    from qilucrawl.export.to_jsonl import write_jsonl
+    from qilucrawl.export import ExportFilters, export_articles, manifest_path
 
+    if out_path is None:
+        if fmt != "jekyll":
+            raise click.UsageError("--out is required for this format")
+        out_path = "archive"
+    filters = ExportFilters(_day_or_time(since), _day_or_time(until), source, category, changed_since_run)
+    host = site_host or project_settings(db_path).get("QILU_SITE_HOST")
     store = _open_store(db_path, must_exist=True)
-    count = write_jsonl(store.iter_articles(), out_path)
-    click.echo(f"wrote {count} articles to {out_path}")
+    manifest = export_articles(store, fmt, out_path, filters, bom=bom, site_host=host)
+    click.echo(f"wrote {manifest['rows']} articles to {out_path} ({fmt}); manifest {manifest_path(out_path, fmt)}")
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@filter_options
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result, one per line.")
+def search(query: str, db_path: str, since: str | None, until: str | None, source: str | None,
+           limit: int, as_json: bool) -> None:
+    """Find articles by words in title and body (all words must match), newest first.
+
+    Chinese words of any length work, two characters included.  Example:
+
+        qilucrawl search 趵突泉 --db archive/qilucrawl.db --since 2026-11-01
+    """
+    store = _open_store(db_path, must_exist=True)
+    results = store.search(query, since=_day_or_time(since), until=_day_or_time(until),
+                           source=source, limit=limit)
+    for row in results:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{row['published_at'] or '-':<26} {row['source'] or '-':<8} {row['info_code']}  {row['title']}")
+            click.echo(f"    {row['snippet']}")
+    if not results and not as_json:
+        click.echo("no articles match", err=True)
 
 
 @cli.command()

@@ -74,6 +74,10 @@ QILU_DB_PATH = "archive/qilucrawl.db"
 # (a crash loses at most one uncommitted batch, which the next run fetches again).
 QILU_STORE_BATCH_SIZE = 50
 
+# --- Exports (qilucrawl.export) -----------------------------------------------------------------
+# The host the Jekyll site's back links point to: [返回首页](//<host>/).
+QILU_SITE_HOST = "localhost:4000"
+
 # --- Feed spider (qilucrawl.spiders.feed) ------------------------------------------------------
 # In reality list and text endpoints live on different hosts: each has its own base URL.
 # `--base-url URL` points all of them at one mirror.

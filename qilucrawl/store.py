@@ -9,6 +9,7 @@ Tables (README, "The database"):
 - ``pages``     the raw bytes each version was cleaned from (zlib), for re-cleaning offline
 - ``runs``      one row per crawl, backfill or import: arguments, start, end, counts, status
 - ``failures``  what could not be fetched or read: URL, info_code, stage, reason, HTTP status
+- ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.search`)
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from sqlite_utils import Database
 
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import Article, Failure, Page
+from qilucrawl.search import fts_query, segment, unsegment
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _JSON_COLUMNS = ("tags", "authors", "images", "quality_flags")
 ARTICLE_COLUMNS: dict[str, type] = {
     "info_code": str,
@@ -105,7 +107,10 @@ class Store:
         if version >= SCHEMA_VERSION:
             return
         with self.db.atomic():
-            self._create_v1()
+            if version < 1:
+                self._create_v1()
+            if version < 2:
+                self._create_v2()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
@@ -168,6 +173,28 @@ class Store:
         db["articles"].create_index(["run_id"], if_not_exists=True)
         db["pages"].create_index(["info_code", "url", "sha256"], unique=True, if_not_exists=True)
         db["failures"].create_index(["run_id"], if_not_exists=True)
+
+    def _create_v2(self) -> None:
+        """The full-text index, keyed by the articles table's rowid, filled from what is there."""
+        self.db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, body, tokenize='unicode61')"
+        )
+        rows = self.db.execute("SELECT rowid, title, body_text FROM articles")
+        self.db.conn.executemany(
+            "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+            ((rowid, segment(title), segment(body)) for rowid, title, body in rows),
+        )
+
+    def _index(self, info_code: str) -> None:
+        """(Re)index one article for search; called inside the transaction that saved it."""
+        rowid, title, body = self.db.execute(
+            "SELECT rowid, title, body_text FROM articles WHERE info_code = ?", [info_code]
+        ).fetchone()
+        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [rowid])
+        self.db.execute(
+            "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+            [rowid, segment(title), segment(body)],
+        )
 
     # --- runs ---------------------------------------------------------------------------------
 
@@ -265,6 +292,7 @@ class Store:
             article.last_seen_at = now
             self.db["articles"].insert(self._row(article, run_id), pk="info_code")
             self._save_pages(article)
+            self._index(article.info_code)
             return "new"
         if previous["content_hash"] == article.content_hash:
             self.db.execute(
@@ -288,6 +316,7 @@ class Store:
         article.first_seen_at, article.last_seen_at = first_seen, now
         self.db["articles"].upsert(self._row(article, run_id), pk="info_code")
         self._save_pages(article)
+        self._index(article.info_code)
         return "updated"
 
     @staticmethod
@@ -367,6 +396,34 @@ class Store:
         sql = f"SELECT * FROM articles{where} ORDER BY published_at, info_code"
         for row in self.db.query(sql, params):
             yield decode_row(row)
+
+    def search(
+        self,
+        query: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """Articles whose title or body has every word of ``query``, newest first, each with a
+        snippet whose matches are marked 【…】."""
+        expression = fts_query(query)
+        if expression is None:
+            return []
+        where, params = article_filters(since, until, source, None, None)
+        extra = where.replace(" WHERE ", " AND ", 1) if where else ""
+        sql = (
+            "SELECT a.info_code, a.title, a.published_at, a.source, a.category,"
+            " snippet(articles_fts, 1, '【', '】', '…', 24) AS snippet"
+            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+            f" WHERE articles_fts MATCH ?{extra.replace('published_at', 'a.published_at').replace('source =', 'a.source =')}"
+            " ORDER BY a.published_at DESC LIMIT ?"
+        )
+        rows = list(self.db.query(sql, [expression, *params, limit]))
+        for row in rows:
+            row["snippet"] = unsegment(row["snippet"])
+        return rows
 
     def count(self) -> int:
         return self.db["articles"].count

@@ -1,0 +1,70 @@
+"""`qilucrawl search`: Chinese words in titles and bodies, newest first, with snippets."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from qilucrawl.search import fts_query, segment, unsegment
+from tests.conftest import LOCAL_SETTINGS, run_cli
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("archive")
+    result = run_cli("demo", "--db", folder / "demo.db", "--out", folder / "demo.jsonl", *LOCAL_SETTINGS[:4])
+    assert result.returncode == 0, result.stderr
+    return folder / "demo.db"
+
+
+def search(db, *args):
+    result = run_cli("search", *args, "--db", db, "--json", "--limit", "100")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def containing(db, *words, source=None, since=None):
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT info_code, title, body_text, source, published_at FROM articles").fetchall()
+    finally:
+        conn.close()
+    return {code for code, title, body, src, published in rows
+            if all(w in title or w in body for w in words)
+            and (source is None or src == source) and (since is None or published >= since)}
+
+
+@pytest.mark.parametrize("words", [("山东",), ("济南",), ("泉",), ("济南", "地铁"), ("天鹅",)])
+def test_results_are_exactly_the_articles_with_the_words(archive, words):
+    results = search(archive, " ".join(words))
+    assert {r["info_code"] for r in results} == containing(archive, *words)
+    assert results, words
+
+
+def test_newest_first_with_highlighted_snippets(archive):
+    results = search(archive, "山东")
+    times = [r["published_at"] for r in results]
+    assert times == sorted(times, reverse=True)
+    assert all("【山东】" in r["snippet"] or "山东" in r["title"] for r in results)
+    assert not any(" 山" in r["snippet"] or "山 " in r["snippet"] for r in results)  # no index spacing
+
+
+def test_filters(archive):
+    results = search(archive, "山东", "--source", "齐鲁网", "--since", "2026-11-15")
+    assert {r["info_code"] for r in results} == containing(archive, "山东", source="齐鲁网", since="2026-11-15")
+
+
+def test_no_match_and_hostile_queries(archive):
+    assert search(archive, "不存在的词语组合") == []
+    for query in ['"', "AND OR NOT", "a* (b", "NEAR(", "'; DROP TABLE articles; --"]:
+        search(archive, query)  # no error
+    assert containing(archive, "山东")  # the table is still there
+
+
+def test_segmentation_round_trip():
+    assert segment("山东COSMOPlat平台") == "山 东 COSMOPlat 平 台"
+    assert fts_query("山东 COSMO") == '"山 东" AND "COSMO"*'
+    assert fts_query('"') is None
+    assert unsegment("11 月 20 日 ， 【山 东】 省") == "11月20日，【山东】省"
