@@ -50,3 +50,14 @@ def test_source_line_breaks_between_chinese_vanish_real_spaces_stay():
     assert normalize_paragraph("山东\n   省今天") == "山东省今天"
     assert normalize_paragraph("记者 张晓明 通讯员 李华") == "记者 张晓明 通讯员 李华"
     assert normalize_paragraph("Apple\nInc.") == "Apple Inc."
+
+
+def test_media_names_lose_only_trailing_junk():
+    from qilucrawl.clean.media import category_slug, normalize_media
+
+    assert normalize_media("来源：大众日报 作者：张三") == "大众日报"
+    assert normalize_media("齐鲁网（济南）") == "齐鲁网"
+    assert normalize_media("大众日报 2022-02-20 10:00") == "大众日报"
+    assert normalize_media("（文章来源：齐鲁网）") == "齐鲁网"
+    assert normalize_media("Reuters 路透") == "Reuters 路透"
+    assert category_slug("齐鲁网") == "qiluwang" and category_slug("21世纪经济报道") == "21shijijingjibaodao"

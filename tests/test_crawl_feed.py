@@ -15,6 +15,8 @@ import pytest
 
 from qilucrawl.clean.media import category_slug
 from qilucrawl.clean.text import clean_title
+from qilucrawl.demo.iqilu_pages import load_iqilu
+from qilucrawl.demo.server import CORPUS as CORPUS_DIR
 from qilucrawl.demo.server import FAIL_TIMES, FAILING_MARKET_TYPE, load_feed
 from qilucrawl.lock import RunLock
 from qilucrawl.runner import ExitStatus
@@ -210,5 +212,8 @@ def test_demo_command_twice_adds_no_duplicate(tmp_path, runs):
     for result in outputs:
         assert result.returncode == 0, result.stderr
         assert "sample article" in result.stdout
-    assert f"{len(GOOD)} new" in outputs[0].stdout and "0 new, 0 updated" in outputs[1].stdout
-    assert len(out.read_text(encoding="utf-8").splitlines()) == len(GOOD)
+    iqilu = [a for a in load_iqilu(CORPUS_DIR) if a.expect]
+    first, second = outputs[0].stdout, outputs[1].stdout
+    assert f"(feed): {len(GOOD)} new" in first and f"(iqilu): {len(iqilu)} new" in first
+    assert second.count("0 new, 0 updated") == 2
+    assert len(out.read_text(encoding="utf-8").splitlines()) == len(GOOD) + len(iqilu)

@@ -13,14 +13,16 @@ from qilucrawl.clean.text import normalize_text
 ROLLING_CATEGORY = "emnews"
 ROLLING_TAG = "东财滚动新闻"
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-# "来源：齐鲁网 作者：…" and "齐鲁网（济南）": only the name itself is the medium.
-_MEDIA_TAIL = re.compile(r"[\s（(【\[].*$")
+# "来源：齐鲁网 作者：…", "齐鲁网（济南）", "大众日报 2022-02-20": only the name is the medium.
+_MEDIA_TAIL = re.compile(
+    r"\s*(?:[（(【\[].*|(?:作者|记者|编辑|责任编辑|责编|时间|发布时间|日期)\s*[:：].*|\d{4}\s*[-/.年].*|\d{1,2}月.*)$"
+)
 
 
 def normalize_media(name: str | None) -> str | None:
     """The medium's name as archives write it, or None when there is none."""
-    name = normalize_text(name)
-    name = re.sub(r"^(?:文章)?来源\s*[:：]\s*", "", name)
+    name = normalize_text(name).strip("（()）【】[] ")
+    name = re.sub(r"^(?:文章|本文|稿件)?来源\s*[:：]\s*", "", name)
     name = _MEDIA_TAIL.sub("", name).strip(" ：:·|｜-—")
     return name[:40] or None
 
