@@ -166,6 +166,7 @@ _LEAD_CREDIT = re.compile(
 # "…新春佳节。（常书香 马丹阳）", "（记者 胡晓蓉）", "（姚峰 上海报道）": the credit closing the last paragraph.
 _TRAILING_CREDIT = re.compile(r"[（(]\s*(?P<inner>[^（）()]{2,30}?)\s*[)）]\s*$")
 _NOT_CREDIT = re.compile(r"来源|图|摄|完|编辑|责编|审核|校对|转载")
+_CLOSING = {"）": "（", ")": "(", "】": "【", "]": "["}
 _TIME_HINT = re.compile(
     r"(?:^|[\s_-])(?:time|date|pubtime|pubdate|publish\w*|post-?time|datetime)(?:$|[\s_-])",
     re.IGNORECASE,
@@ -834,8 +835,15 @@ def _fields(text: str) -> list[tuple[str, str]]:
         value = text[match.end() : stop].strip(" |｜丨　")
         if match["label"] not in _TIME_LABELS:
             value = re.split(r"\s{2,}|　", value)[0]
-        out.append((match["label"], value.strip()))
+        out.append((match["label"], _unbracketed(value.strip())))
     return out
+
+
+def _unbracketed(value: str) -> str:
+    """'新华社）' -> '新华社': the closing bracket of a "（来源：新华社）" line is not the value's."""
+    while value and value[-1] in _CLOSING and _CLOSING[value[-1]] not in value:
+        value = value[:-1].rstrip()
+    return value
 
 
 def _has_date(text: str) -> bool:
