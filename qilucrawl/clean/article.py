@@ -74,8 +74,10 @@ def build_article(raw: RawArticle, page: Page | None = None) -> Article:
 
 def content_hash(article: Article) -> str:
     """Identity of an article's content: a change here makes a new revision."""
-    record = article.to_record()
-    payload = json.dumps([record[name] for name in _HASHED_FIELDS], ensure_ascii=False, sort_keys=True)
+    # The same JSON as of ``article.to_record()``'s fields, without its deep copy of the record.
+    fields = [getattr(article, name) for name in _HASHED_FIELDS]
+    fields[_HASHED_FIELDS.index("images")] = [{"url": i.url, "caption": i.caption} for i in article.images]
+    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -13,6 +13,9 @@ import unicodedata
 
 # Characters that take no space and carry no meaning in news text.
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+# The same set as a pattern: deleting through it is several times faster than str.translate
+# on Chinese text.
+_ZERO_WIDTH_RUN = re.compile("[" + "".join(map(chr, _ZERO_WIDTH)) + "]+")
 # Every space-like character that is not an ASCII space.
 _SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -30,9 +33,9 @@ _CLOSERS = "”」』）)》>\"'’】］]"
 
 def normalize_text(text: str | None, *, strip: bool = True) -> str:
     """One line of text: no zero-width or control characters, spaces collapsed, trimmed."""
-    if not text:
+    if not text or (strip and text.isspace()):  # all whitespace: nothing is left of it
         return ""
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = _ZERO_WIDTH_RUN.sub("", unicodedata.normalize("NFC", text))
     text = _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " "))
     text = _RUN_OF_SPACES.sub(" ", _SPACES.sub(" ", text))
     return text.strip() if strip else text
@@ -40,6 +43,8 @@ def normalize_text(text: str | None, *, strip: bool = True) -> str:
 
 def remove_layout_breaks(text: str) -> str:
     """Drop source line breaks between two Chinese characters (before whitespace collapses)."""
+    if "\n" not in text and "\r" not in text:  # the common case, without the regex's scan
+        return text
     return _BREAK_BETWEEN_CJK.sub("", text)
 
 
@@ -47,9 +52,13 @@ def normalize_paragraph(text: str | None) -> str:
     """A paragraph: :func:`normalize_text` after layout line breaks are removed."""
     if not text:
         return ""
-    return _SPACE_AT_CJK_PUNCTUATION.sub("", normalize_text(remove_layout_breaks(text)))
+    text = normalize_text(remove_layout_breaks(text))
+    if not _ANY_SPACE.search(text):  # nothing for the slower pattern below to remove
+        return text
+    return _SPACE_AT_CJK_PUNCTUATION.sub("", text)
 
 
+_ANY_SPACE = re.compile(r"\s")
 # Full-width punctuation carries its own spacing: a space beside it is padding, not content.
 # ("1 “底盘”之争" keeps its space: a digit is not Chinese.)
 _SPACE_AT_CJK_PUNCTUATION = re.compile(
