@@ -1,0 +1,104 @@
+"""Generate the big benchmark archive: N synthetic articles in the project's schema.
+
+Not a benchmark of the store: ``qilucrawl.store.Store`` creates the schema (tables, indexes,
+full-text index), then the rows are bulk-inserted with ``executemany``, one transaction per
+chunk.  The text is realistic Chinese (sentences of the demo corpus; titles 20–40 characters,
+bodies 300–3,000), dates spread over three years (2023–2025), eight media.  The full-text
+index is filled with exactly the text the store would index.
+
+The archive is cached as ``bench/out/archive-<N>.db`` (git-ignored) and reused when its
+``.json`` sidecar says it was completed; ``--force`` rebuilds it.  The test suite never
+creates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from bench import synthetic
+from bench.figures import OUT, say
+from qilucrawl.store import ARTICLE_COLUMNS, Store
+
+ARTICLES = {"quick": 100_000, "default": 1_000_000, "full": 1_000_000}
+CHUNK = 5_000
+_INSERT = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
+
+
+def _make_chunk(job: tuple[int, int, int, bool]) -> tuple[list[tuple], list[tuple[str, str]]]:
+    """Rows (and full-text index texts) of articles ``start`` … ``start + size - 1``."""
+    start, size, run_id, has_fts = job
+    fakes = list(synthetic.fakes(size, start=start))
+    fts = synthetic.fts_segmenter() if has_fts else None
+    index = [(fts(f.title), fts(f.body_text)) for f in fakes] if fts is not None else []
+    return [synthetic.archive_row(f, run_id) for f in fakes], index
+
+
+def archive_path(count: int) -> Path:
+    return OUT / f"archive-{count}.db"
+
+
+def ensure_archive(count: int, force: bool = False) -> Path:
+    """The archive of ``count`` articles, built if it is not cached yet."""
+    path = archive_path(count)
+    done = path.with_suffix(".json")
+    if not force and path.exists() and done.exists():
+        return path
+    for stale in (path, done, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    store = Store(path)
+    run_id = store.start_run("bench-archive", {"articles": count}, 0)
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -200000")
+    has_fts = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
+    chunks = [(start, min(CHUNK, count - start), run_id, has_fts) for start in range(0, count, CHUNK)]
+    done_count = 0
+    # One process makes the rows while this one writes them (the machine has two cores).
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        for rows, index in pool.imap(_make_chunk, chunks):
+            with conn:
+                first = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM articles").fetchone()[0]
+                conn.executemany(_INSERT, rows)
+                if index:
+                    conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                                     [(first + i, *texts) for i, texts in enumerate(index)])
+            done_count += len(rows)
+            if done_count % 50_000 < CHUNK or done_count == count:
+                rate = done_count / (time.monotonic() - started)
+                say(f"  make_archive: {done_count:,}/{count:,} articles ({rate:,.0f}/s)")
+    conn.execute("UPDATE runs SET finished_at = datetime('now'), status = 'ok', new = ? WHERE id = ?",
+                 [count, run_id])
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("ANALYZE")
+    conn.close()
+    seconds = time.monotonic() - started
+    done.write_text(json.dumps({"articles": count, "seconds": round(seconds, 1), "fts": has_fts,
+                                "bytes": path.stat().st_size}), "utf-8")
+    say(f"  make_archive: {path} ({path.stat().st_size / 1e9:.2f} GB) in {seconds:.0f}s")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, help="how many (default 1,000,000; --quick 100,000)")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--force", action="store_true", help="rebuild even if cached")
+    args = parser.parse_args(argv)
+    count = args.articles or ARTICLES["quick" if args.quick else "default"]
+    print(ensure_archive(count, args.force))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
