@@ -55,8 +55,8 @@ def build_article(raw: RawArticle, page: Page | None = None) -> Article:
         summary=_summary(raw, entry),
         published_at=published_at,
         source=source,
-        category=category_slug(source) if source else _rolling(entry, ROLLING_CATEGORY),
-        tags=_tags(source, entry),
+        category=category_slug(source) if source else _rolling(raw, entry, ROLLING_CATEGORY),
+        tags=_tags(source, raw, entry),
         authors=_authors(raw, facts),
         body_html=body_html,
         body_text=body_text,
@@ -129,14 +129,15 @@ def _summary(raw: RawArticle, entry: ListEntry | None) -> str | None:
     return summary or None
 
 
-def _tags(source: str | None, entry: ListEntry | None) -> list[str]:
-    tag = media_tag(source) or _rolling(entry, ROLLING_TAG)
+def _tags(source: str | None, raw: RawArticle, entry: ListEntry | None) -> list[str]:
+    tag = media_tag(source) or _rolling(raw, entry, ROLLING_TAG)
     return [tag] if tag else []
 
 
-def _rolling(entry: ListEntry | None, value: str) -> str | None:
+def _rolling(raw: RawArticle, entry: ListEntry | None, value: str) -> str | None:
     """Rolling-feed items with no medium are filed as existing archives file them."""
-    return value if entry and entry.rolling else None
+    rolling = entry.rolling if entry else raw.rolling
+    return value if rolling else None
 
 
 def _authors(raw: RawArticle, facts: BodyFacts) -> list[str]:

@@ -41,6 +41,7 @@ class RawArticle:
     known_lines: list[str] = field(default_factory=list)
     # The article's infoCode when the page itself names it (a Jekyll post); the list entry's wins.
     info_code: str | None = None
+    rolling: bool = False  # the page says it is a rolling-feed item (no named medium)
 
 
 class Document:

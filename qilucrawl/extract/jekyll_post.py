@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import unquote, urlsplit
 
+from qilucrawl.clean.media import ROLLING_CATEGORY
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
 from qilucrawl.jekyll import PostError, read_post
 
@@ -40,6 +41,7 @@ class JekyllParser:
             summary=post.digest,
             base_url=post.source_url,
             info_code=post.info_code,
+            rolling=post.category == ROLLING_CATEGORY,
         )
 
 

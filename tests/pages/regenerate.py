@@ -8,8 +8,10 @@ cleaner outputs, so a person reads the ``git diff`` before committing it.
 
 ``tests/pages/<site>/<Site>.json`` maps a page's file name to ``url`` (where it was served),
 ``parser`` (the parser version expected to read it), optional ``continuations`` (``[{"file",
-"url"}]``, the later pages of a multi-page article, in order) and ``expected`` (the record's
-fields).  A page file not yet in the JSON is added when it names its URL in
+"url"}]``, the later pages of a multi-page article, in order), optional ``kind`` (the page kind
+a spider hands over; ``html`` when absent, ``auto`` to detect it as ``qilucrawl parse`` does) and
+``entry`` (the list context: ``info_code``, ``title``, ``published``, ``media``), and
+``expected`` (the record's fields).  A page file not yet in the JSON is added when it names its URL in
 ``<link rel="canonical">`` or ``og:url``; its continuations must be added by hand.
 """
 
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from qilucrawl.extract import extract
-from qilucrawl.items import HTML, Page
+from qilucrawl.items import HTML, ListEntry, Page
 
 PAGES = Path(__file__).resolve().parent
 # The record fields a golden page pins down (Article.to_record() names).
@@ -55,7 +57,9 @@ def page_of(site: str, name: str, entry: dict[str, Any]) -> Page:
         for c in entry.get("continuations", [])
     ]
     body = (folder / name).read_bytes()
-    return Page(url=entry["url"], body=body, kind=HTML, continuations=continuations)
+    listed = ListEntry(**entry["entry"]) if "entry" in entry else None
+    return Page(url=entry["url"], body=body, kind=entry.get("kind", HTML), entry=listed,
+                continuations=continuations)
 
 
 def expected_of(page: Page) -> tuple[str | None, dict[str, Any]]:
@@ -76,7 +80,7 @@ def regenerate(site: str) -> dict[str, dict[str, Any]]:
 def _new_entries(site: str, golden: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     known = set(golden) | {c["file"] for e in golden.values() for c in e.get("continuations", [])}
     found: dict[str, dict[str, Any]] = {}
-    for path in sorted((PAGES / site).glob("*.html")):
+    for path in sorted((PAGES / site).glob("*.html")):  # other kinds are added by hand
         if path.name in known:
             continue
         match = _CANONICAL.search(path.read_bytes()[:8192])
