@@ -94,3 +94,8 @@ def test_broken_and_deeply_nested_html_does_not_crash():
     assert "深" in text or text == ""
     html, text = _render("<p>未闭合<b>加粗<p>下一段")
     assert "未闭合" in text and "下一段" in text
+
+
+def test_lazy_loaded_images_use_the_real_picture_not_the_placeholder():
+    html, _ = _render('<p>正文。</p><img src="/static/loading.gif" data-original="/pics/real.jpg"><img data-src="//cdn.example.test/b.jpg">')
+    assert re.findall(r'src="([^"]+)"', html) == ["http://news.example.test/pics/real.jpg", "https://cdn.example.test/b.jpg"]

@@ -19,7 +19,7 @@ import lxml.etree
 import lxml.html
 import nh3
 
-from qilucrawl.clean.text import normalize_paragraph, normalize_text, remove_layout_breaks
+from qilucrawl.clean.text import normalize_paragraph, normalize_text, remove_layout_breaks, xml_safe
 
 # Dropped with everything inside them.
 _DROP_TAGS = {
@@ -38,7 +38,9 @@ _HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "
 _INLINE_KEEP = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "sup": "sup", "sub": "sub"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CENTERED_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
-_IMG_SOURCES = ("src", "data-src", "data-original", "original", "data-echo", "data-lazy-src")
+# Lazy-loading pages put a placeholder in src and the picture in a data-* attribute, so those
+# come first; src is the picture only when none of them is there.
+_IMG_SOURCES = ("data-original", "data-src", "data-lazy-src", "data-echo", "original", "src")
 _MAX_CAPTION = 80
 _EMPTY_PAIR = re.compile(r"<(strong|em|sup|sub)>\s*</\1>")
 
@@ -67,7 +69,7 @@ class Block:
 
 def parse_fragment(fragment: str) -> lxml.html.HtmlElement:
     """Parse a body fragment (any HTML, however broken) under one ``<div>``."""
-    fragment = fragment.replace("\x00", "")
+    fragment = xml_safe(fragment)
     if not fragment.strip():
         return lxml.html.Element("div")
     try:
@@ -229,7 +231,7 @@ def image_url(element: lxml.html.HtmlElement, base_url: str | None) -> str | Non
     else:
         return None
     if any((element.get(dim) or "").strip() in ("0", "1", "2") for dim in ("width", "height")):
-        return None
+        return None  # a tracking pixel
     url = urljoin(base_url, raw) if base_url else raw
     if url.startswith("//"):
         url = "https:" + url
