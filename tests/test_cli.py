@@ -1,0 +1,58 @@
+"""The command line itself: documentation, locks, logs, progress."""
+
+from __future__ import annotations
+
+import re
+
+import click
+import pytest
+
+from qilucrawl.cli import cli
+from qilucrawl.runner import ExitStatus
+from tests.conftest import ROOT, run_cli
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+    return found
+
+
+@pytest.mark.parametrize("name, command", _commands(cli), ids=[n for n, _ in _commands(cli)])
+def test_every_command_has_help_and_is_in_the_readme(name, command):
+    assert command.help and command.help.strip()
+    if not isinstance(command, click.Group):
+        assert re.search(rf"qilucrawl {re.escape(name)}\b", README), f"README does not show `qilucrawl {name}`"
+
+
+def test_readme_opens_with_the_two_commands():
+    first_block = README.split("```")[1]
+    assert "make demo" in first_block and "make test" in first_block
+
+
+def test_a_stale_lock_file_is_taken_over(crawl_feed, db_path):
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    (db_path.parent / f"{db_path.name}.lock").write_text("pid 999999 since 2026-01-01T00:00:00+08:00\n")
+    result = crawl_feed()
+    assert result.returncode == ExitStatus.FAILURES, result.stderr  # ran: the demo has failures
+
+
+def test_log_file_and_progress_lines_when_not_a_terminal(crawl_feed, tmp_path):
+    log = tmp_path / "crawl.log"
+    result = crawl_feed("--log-file", log, "--log-level", "INFO", "-s", "QILU_PROGRESS_INTERVAL=0.05",
+                        "-s", "DOWNLOAD_DELAY=0.02")
+    assert result.returncode == ExitStatus.FAILURES
+    text = log.read_text(encoding="utf-8")
+    assert "Spider opened" in text and "progress:" in text and "articles/s" in text
+    assert "Spider opened" not in result.stderr
+
+
+def test_unknown_command_and_missing_archive_are_usage_errors(tmp_path):
+    assert run_cli("frobnicate").returncode == ExitStatus.USAGE
+    result = run_cli("stats", "--db", tmp_path / "nothing.db")
+    assert result.returncode == ExitStatus.USAGE and "no archive" in result.stderr
