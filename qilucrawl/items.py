@@ -37,7 +37,7 @@ class Page:
     """One fetched article page: the raw bytes and where they came from."""
 
     url: str
-    body: bytes
+    body: bytes = field(repr=False)  # logs show where a page came from, not its bytes
     kind: str = AUTO
     status: int = 200
     content_type: str | None = None

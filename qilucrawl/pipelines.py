@@ -50,7 +50,8 @@ class MediaFilterPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article) and item.source not in self.media:
-            raise DropItem(f"{item.info_code}: medium {item.source!r} not selected")
+            # Expected (the medium is known only once the text is read): not a warning.
+            raise DropItem(f"{item.info_code}: medium {item.source!r} not selected", log_level="DEBUG")
         return item
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from twisted.internet import defer
 
 from qilucrawl.lock import RunLock
@@ -103,7 +103,7 @@ def _crawl(jobs: list[Job], settings: Settings) -> list:
             for job in jobs:
                 crawler = process.create_crawler(job.spider)
                 crawlers.append(crawler)
-                yield process.crawl(crawler, run_args=_run_args(job), **job.kwargs)
+                yield process.crawl(crawler, run_args=_run_args(job, settings), **job.kwargs)
         finally:
             from twisted.internet import reactor  # installed by the first crawler
 
@@ -115,8 +115,16 @@ def _crawl(jobs: list[Job], settings: Settings) -> list:
     return crawlers
 
 
-def _run_args(job: Job) -> dict[str, Any]:
-    return {"spider": job.spider, **{k: v for k, v in job.kwargs.items() if v is not None}, "pid": os.getpid()}
+def _run_args(job: Job, settings: Settings) -> dict[str, Any]:
+    """What the runs table records of a run: the spider's arguments and the settings given."""
+    given = {
+        name: settings[name]
+        for name in settings
+        if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"]
+        and name not in ("QILU_LOCK_HELD", "QILU_DB_PATH")
+    }
+    arguments = {k: v for k, v in job.kwargs.items() if v is not None}
+    return {"spider": job.spider, **arguments, "settings": given, "pid": os.getpid()}
 
 
 def _status(runs: list[dict[str, Any]], expected: int) -> ExitStatus:
