@@ -30,7 +30,7 @@ import lxml.html
 
 from qilucrawl.clean import dates
 from qilucrawl.clean.boilerplate import is_noise_container, parse_byline, split_names
-from qilucrawl.clean.text import normalize_paragraph
+from qilucrawl.clean.text import normalize_paragraph, normalize_text
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
 
 NAME = "generic"
@@ -87,6 +87,7 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _UNSEEN = frozenset(("head", "title"))
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _HEADING_WEIGHT = {"h1": 1.3, "h2": 1.15, "h3": 1.1}
 
 # Sentence punctuation: prose has it, menus, labels and date lines do not.  Colons and brackets
@@ -125,6 +126,12 @@ _META_TIME = (
     "sailthru.date", "parsely-pub-date", "weibo:article:create_at", "article:created_time",
     "created", "firstpublishedtime", "releasedate",
 )  # fmt: skip
+# Other sites' own names for it ("apub:time", "pubtime", "og:release-date") ...
+_META_TIME_NAME = re.compile(
+    r"(?:publish|pub|release|issue|create|post)\w*[:._-]?(?:time|date)|(?:time|date)[:._-]?(?:publish|pub|release)",
+    re.IGNORECASE,
+)
+_META_NOT_TIME = re.compile(r"modif|updat|expir|edit", re.IGNORECASE)  # ... but not the last change
 _META_AUTHOR = (
     "author",
     "article:author",
@@ -137,19 +144,18 @@ _META_TITLE = ("og:title", "twitter:title", "headline")
 _NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|@", re.IGNORECASE)
 # Labels of the fields of a meta line; a field's value runs to the next label.
 _FIELD = re.compile(
-    r"(?P<label>责任编辑|编辑|责编|审核|来源|出处|稿源|作者|记者|撰文|撰稿|文|通讯员|执笔人?|"
+    r"(?P<label>责任编辑|编辑|责编|审核|图片来源|视频来源|图片|摄影|来源|出处|稿源|作者|记者|撰文|撰稿|文|通讯员|执笔人?|"
     r"发布时间|发表时间|发布日期|发表日期|更新时间|时间|日期|发表于|发布于|点击(?:数|量|率)?|"
-    r"浏览(?:次数|量)?|阅读(?:数|量)?|字号|人气|评论)\s*(?:[:：/]|(?=(?:19|20)\d\d))"
+    r"浏览(?:次数|量)?|阅读(?:数|量)?|字号|人气|评论)[\s\ue000]*(?:[:：/]|(?=(?:19|20)\d\d))"
 )
+_NODE = "\ue000"  # marks where one text node ends and the next begins in a meta line
 _SHORT_LABELS = ("文", "时间", "日期", "编辑")  # only a label after a space or bracket
-_FIELD_START = " \t|｜丨/【[（(　"
+_FIELD_START = " \t|｜丨/【[（(　\ue000"
 _TIME_LABELS = ("发布时间", "发表时间", "发布日期", "发表日期", "时间", "日期", "发表于", "发布于")
 _AUTHOR_LABELS = ("作者", "记者", "撰文", "撰稿", "文", "通讯员", "执笔", "执笔人")
 _SOURCE_LABELS = ("来源", "出处", "稿源")
 # Bylines without a field label.  "光明日报记者 王建宏 张文攀", "本报记者罗科苏盈发自北京": a role, then names.
-_ROLE = re.compile(
-    r"(?P<role>记者|通讯员|实习生)\s*[:：]?\s*|(?P<role2>作者|撰文|撰稿|执笔人?)(?:\s*[:：]\s*|\s+)"
-)
+_ROLE = re.compile(r"(?P<role>记者|通讯员|实习生)\s*[:：]?\s*")
 _PHOTO_CREDIT = re.compile(r"摄|图")
 # Where the names of a byline or author field stop.
 _NAME_END = re.compile(
@@ -186,6 +192,7 @@ class _Block:
     value: float
     path: tuple[Element, ...]  # the block elements around it, outermost first
     slots: list[tuple[Element, bool]]  # where its text sits: (element, is the tail)
+    parts: list[str]  # its text nodes
     normalized: str | None = None
 
     @property
@@ -194,6 +201,12 @@ class _Block:
         if self.normalized is None:
             self.normalized = normalize_paragraph(self.raw)
         return self.normalized
+
+    @property
+    def marked(self) -> str:
+        """The line with a mark between its text nodes: in "来源：<a>齐鲁网</a><a>举报</a>" the
+        medium ends where its link does (for reading fields, not for output)."""
+        return normalize_text(_NODE.join(self.parts))
 
     def blank(self) -> None:
         """Take the line's text out of the tree."""
@@ -244,6 +257,7 @@ class GenericParser:
         meta = _meta_tags(root)
         linked = _json_ld(root)
         lxml.etree.strip_elements(root, *_STRIP_TAGS, with_tail=False)
+        _adopt_strays(root)
         page = _walk(root)
         title, title_at = _title(root, meta, linked, page)
         chosen = _best_body(page)
@@ -330,6 +344,21 @@ def _meta_authors(meta: dict[str, str], linked: dict[str, str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the walk
+
+
+def _adopt_strays(root: Element) -> None:
+    """Content after a stray ``</html>`` lands in a second root element; move it into the body."""
+    strays = [element for element in root.itersiblings() if isinstance(element.tag, str)]
+    if not strays:
+        return
+    body = root.find("body")
+    if body is None:
+        body = lxml.etree.SubElement(root, "body")
+    for stray in strays:
+        inner = stray.find("body")
+        for child in list(inner if inner is not None else stray):
+            if child.tag != "head":
+                body.append(child)
 
 
 def _walk(root: Element) -> _Page:
@@ -425,7 +454,8 @@ class _Walker:
         if not self.parts:
             return
         chars, links, slots = self.chars, self.links, self.slots
-        text = "".join(self.parts)
+        parts = self.parts
+        text = "".join(parts)
         self.parts = []
         self.slots = []
         self.chars = self.links = 0
@@ -433,7 +463,9 @@ class _Walker:
             return
         owner = self.stack[-1]
         value = _value(text, chars, links)
-        self.page.blocks.append(_Block(text, owner, chars, links, value, tuple(self.stack), slots))
+        self.page.blocks.append(
+            _Block(text, owner, chars, links, value, tuple(self.stack), slots, parts)
+        )
         own = self.page.totals.get(owner)
         if own is None:
             self.page.totals[owner] = [value, chars, links, value]
@@ -744,11 +776,14 @@ class _MetaLines:
 
     def read(self, index: int) -> None:
         block = self.blocks[index]
-        text = block.text
+        if len(block.raw) > _META_LINE_MAX * 8:
+            return
+        marked = block.marked
+        text = _unmarked(marked)
         if not text or len(text) > _META_LINE_MAX * 2:
             return
         distance = abs(index - self.anchor)
-        fields = _fields(text)
+        fields = _fields(marked)
         took = False
         for label, value in fields:
             if label in _TIME_LABELS and _has_date(value):
@@ -768,7 +803,13 @@ class _MetaLines:
         if short and not any(label in _TIME_LABELS for label, _ in fields) and _has_date(text):
             self.bare.append((distance, text))
             took = True
-        if short and not self.authors and (byline := self._byline(text, fields, index)):
+        heading = block.owner.tag in _HEADINGS  # "作者最新文章" heads a list, it is no byline
+        if (
+            short
+            and not heading
+            and not self.authors
+            and (byline := self._byline(text, fields, index))
+        ):
             self.authors.append(byline)
             took = True
         if took:
@@ -785,7 +826,7 @@ class _MetaLines:
                 and not _PHOTO_CREDIT.search(text)
                 and (name := _name_part(text[match.end() :]))
             ):
-                return f"{match['role'] or match['role2']}：{name}"
+                return f"{match['role']}：{name}"
         if match := _POSTED_BY.search(text):
             return match["name"] or match["name2"]
         return None
@@ -821,7 +862,11 @@ def _only_names(text: str) -> bool:
 
 
 def _fields(text: str) -> list[tuple[str, str]]:
-    """'来源：齐鲁网 作者：张三 2022-02-20' -> [('来源', '齐鲁网'), ('作者', '张三 2022-02-20')]."""
+    """'来源：齐鲁网 作者：张三 2022-02-20' -> [('来源', '齐鲁网'), ('作者', '张三 2022-02-20')].
+
+    ``text`` marks its node boundaries: a medium's name ends at one (its link), a name list or
+    a time does not.
+    """
     matches = [
         match
         for match in _FIELD.finditer(text)
@@ -832,11 +877,18 @@ def _fields(text: str) -> list[tuple[str, str]]:
     out = []
     for position, match in enumerate(matches):
         stop = matches[position + 1].start() if position + 1 < len(matches) else len(text)
-        value = text[match.end() : stop].strip(" |｜丨　")
+        value = text[match.end() : stop].strip(" |｜丨　" + _NODE)
+        if match["label"] in _SOURCE_LABELS:
+            value = value.split(_NODE, 1)[0]
+        value = _unmarked(value)
         if match["label"] not in _TIME_LABELS:
             value = re.split(r"\s{2,}|　", value)[0]
         out.append((match["label"], _unbracketed(value.strip())))
     return out
+
+
+def _unmarked(text: str) -> str:
+    return normalize_text(text.replace(_NODE, " ")) if _NODE in text else text
 
 
 def _unbracketed(value: str) -> str:
@@ -863,6 +915,11 @@ def _published(
     """
     candidates: list[str] = []
     candidates += [meta[key] for key in _META_TIME if key in meta]
+    candidates += [
+        value
+        for key, value in meta.items()
+        if key not in _META_TIME and _META_TIME_NAME.search(key) and not _META_NOT_TIME.search(key)
+    ]
     candidates += [
         linked[key] for key in ("datePublished", "pubDate", "dateCreated") if key in linked
     ]
