@@ -371,7 +371,7 @@ def parse(inputs: tuple[str, ...], original_url: str | None, as_json: bool) -> N
 
         qilucrawl parse saved/page.html --url https://news.iqilu.com/shandong/20220220/1.shtml
     """
-    from qilucrawl.export import record
+    from qilucrawl.export import RECORD_FIELDS, record
     from qilucrawl.extract import ExtractError, extract
     from qilucrawl.items import Page
 
@@ -384,8 +384,8 @@ def parse(inputs: tuple[str, ...], original_url: str | None, as_json: bool) -> N
             error = None
         except (ExtractError, OSError, ValueError) as problem:
             result, error, failed = {}, str(problem), True
-        if as_json:
-            line = {"input": source, **(result or {"error": error})}
+        if as_json:  # every field on every line, null where unknown (or unreadable)
+            line = {"input": source, **(result or dict.fromkeys(RECORD_FIELDS)), "error": error}
             click.echo(json.dumps(line, ensure_ascii=False))
         else:
             _print_article(source, result, error)

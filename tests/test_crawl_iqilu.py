@@ -11,7 +11,7 @@ import pytest
 from qilucrawl.demo.server import CORPUS
 from qilucrawl.demo.iqilu_pages import LIST_PATH, load_iqilu
 from qilucrawl.runner import ExitStatus
-from qilucrawl.spiders.iqilu import iqilu_info_code
+from qilucrawl.extract.iqilu import iqilu_info_code
 from tests.conftest import LOCAL_SETTINGS, run_cli
 
 ARTICLES = load_iqilu(CORPUS)

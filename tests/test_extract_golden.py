@@ -43,7 +43,8 @@ def test_parse_json_prints_one_record_per_input_in_order():
     assert first["title"] == load_golden("iqilu")["Iqilu_2014_09_23.html"]["expected"]["title"]
     assert plain["title"] == "湿地保护进入精细化管理阶段" and plain["published_at"] is None
     assert post["info_code"] == "NW202303141234567890" and post["category"] == "qiluwang"
-    assert "error" in missing and "No such file" in missing["error"]
+    assert "No such file" in missing["error"] and first["error"] is None
+    assert all(missing[field] is None for field in RECORD_FIELDS)  # null where unknown
 
 
 def test_parse_single_file_human_output_and_url_option():

@@ -37,6 +37,16 @@ _SOURCE_ITEM = re.compile("来源")
 _AUTHOR_ITEM = re.compile("作者")
 
 
+_ARTICLE_NUMBER = re.compile(r"(?<!\d)(\d{18})(?!\d)")
+
+
+def info_code_from_url(url: str | None) -> str | None:
+    """Eastmoney article URLs carry the infoCode's 18 digits (``/a/202202202282305213.html``,
+    ``NewsShare.html?infoCode=NW…``): the article is ``NW`` + those digits."""
+    match = _ARTICLE_NUMBER.search(url or "")
+    return f"NW{match.group(1)}" if match else None
+
+
 class _Layout:
     """What both layouts share: body, abstract and the title fallbacks."""
 
@@ -59,6 +69,7 @@ class _Layout:
             source=self.source(root),
             summary=first_text(root, *self._summary),
             base_url=doc.url,
+            info_code=info_code_from_url(doc.url),
         )
 
     def body(self, root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:

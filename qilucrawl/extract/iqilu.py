@@ -42,6 +42,13 @@ def iqilu_article_id(url: str) -> str | None:
     return match["id"] if match else None
 
 
+def iqilu_info_code(article_id: str) -> str:
+    """An iqilu article's info_code: ``IQ`` + its article id zero-padded to 18 digits
+    (``…/5012345.shtml`` -> ``IQ000000000005012345``) — stable, derived from the id alone, and
+    of the same shape as the feed's infoCodes."""
+    return f"IQ{int(article_id):018d}"
+
+
 def _article_page(url: str) -> tuple[str, int] | None:
     """(path up to the id, page number) of an article URL; the first page is number 1."""
     path = urlsplit(url).path
@@ -101,6 +108,7 @@ class IqiluParser:
             authors=[author] if author else [],
             source=first_text(root, self._source),
             base_url=doc.url,
+            info_code=iqilu_info_code(article_id) if (article_id := iqilu_article_id(doc.url or "")) else None,
         )
 
     def _title_text(self, root: lxml.html.HtmlElement) -> str | None:

@@ -8,9 +8,7 @@ Two modes, both safe to re-run:
   stored.
 - incremental (no ``since``): stop at the first list page whose articles are all stored.
 
-An iqilu article's ``info_code`` is ``IQ`` + its article id zero-padded to 18 digits
-(``…/5012345.shtml`` -> ``IQ000000000005012345``): stable, derived from the id alone, and of
-the same shape as the feed's infoCodes.
+An iqilu article's ``info_code`` is :func:`~qilucrawl.extract.iqilu.iqilu_info_code`.
 """
 
 from __future__ import annotations
@@ -29,18 +27,13 @@ from qilucrawl.clean.dates import date_from_url, now_iso
 from qilucrawl.clean.encoding import decode
 from qilucrawl.clean.text import clean_title
 from qilucrawl.extract.base import Document
-from qilucrawl.extract.iqilu import continuation_urls, iqilu_article_id
+from qilucrawl.extract.iqilu import continuation_urls, iqilu_article_id, iqilu_info_code
 from qilucrawl.items import HTML, Failure, ListEntry, Page
 from qilucrawl.spiders.errors import describe_failure
 from qilucrawl.store import read_known
 
 MEDIUM = "齐鲁网"
 _CONTINUATION = re.compile(r"_\d+\.s?html?$")
-
-
-def iqilu_info_code(article_id: str) -> str:
-    """``IQ`` + the article id zero-padded to 18 digits."""
-    return f"IQ{int(article_id):018d}"
 
 
 class IqiluSpider(scrapy.Spider):
