@@ -86,7 +86,7 @@ _BLOCK_TAGS = frozenset(
         "nav",
     ]
 )
-_UNSEEN = frozenset(("head", "title"))
+_UNSEEN = frozenset(("head", "title", *_STRIP_TAGS))
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _HEADING_WEIGHT = {"h1": 1.3, "h2": 1.15, "h3": 1.1}
 
@@ -256,8 +256,8 @@ class GenericParser:
         root = doc.tree
         meta = _meta_tags(root)
         linked = _json_ld(root)
-        lxml.etree.strip_elements(root, *_STRIP_TAGS, with_tail=False)
         _adopt_strays(root)
+        lxml.etree.strip_elements(root, *_STRIP_TAGS, with_tail=False)
         page = _walk(root)
         title, title_at = _title(root, meta, linked, page)
         chosen = _best_body(page)
