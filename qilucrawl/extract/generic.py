@@ -94,7 +94,9 @@ _HEADING_WEIGHT = {"h1": 1.3, "h2": 1.15, "h3": 1.1}
 # are left out because bylines and date lines use them.
 _PUNCT = re.compile(r"[，。！？；、“”‘’《》…]|[,!?;](?=\s|$)|\.(?=\s)")
 _SENTENCE = re.compile(r"[，。！？；]")
-_NOT_WORD = re.compile(r"[\W\d_]+")  # lengths count letters and ideographs, not digits or spaces
+_NOT_WORD = re.compile(r"[\W\d_]+")
+_DIGITS = re.compile(r"\d")
+_DIGIT_WEIGHT = 0.25  # lengths count letters and ideographs, not digits or spaces
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Footer lines: a run of article text should stop before them.
 _FOOTER = re.compile(
@@ -104,7 +106,9 @@ _FOOTER = re.compile(
 # A heading that starts what follows an article: comments, related articles, notices.
 _AFTER_ARTICLE = re.compile(
     r"^[【\[]?(?:热门评论|最新评论|网友评论|精彩评论|评论区|我要评论|发表评论|我来说两句|相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|"
-    r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾|(?:版权|侵权|反侵权|免责|法律|郑重|特别)(?:与免责)?(?:声明|公告))[】\]]?\s*[:：]?"
+    r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾)[】\]]?\s*[:：]?"
+    # a notice may name the site first: "振兴东北网版权与免责声明："
+    r"|^[【\[]?.{0,10}?(?:版权|侵权|免责|法律|郑重|特别)(?:与免责)?(?:声明|公告)[】\]]?\s*[:：]?$"
 )
 
 _LINK_DENSE = 0.5  # a line or container with more link text than this is navigation
@@ -187,8 +191,8 @@ class _Block:
 
     raw: str
     owner: Element  # the innermost block element holding the line
-    chars: int  # letters and ideographs
-    links: int  # of which inside links
+    chars: float  # letters and ideographs (digits count a quarter)
+    links: float  # of which inside links
     value: float
     path: tuple[Element, ...]  # the block elements around it, outermost first
     slots: list[tuple[Element, bool]]  # where its text sits: (element, is the tail)
@@ -269,7 +273,7 @@ class GenericParser:
         facts = _MetaLines(page.blocks, start, end, title_at if title_at is not None else start)
         facts.read_all(_meta_region(page.blocks, title_at, start, end))
         head = _head_end(page.blocks, start, end, title, facts.used)
-        _cut(page, chosen, head, end)
+        _cut(page, chosen, head, end, title)
         _prune(page, chosen)
         return RawArticle(
             parser=f"{NAME}/{VERSION}",
@@ -445,7 +449,10 @@ class _Walker:
         self.slots.append((element, is_tail))
         if text.isspace():  # indentation between tags: most text nodes of a page
             return
-        count = len(_NOT_WORD.sub("", text))
+        letters = len(_NOT_WORD.sub("", text))
+        # Digits count a little: "[1] [2] [3]" page links are links, "(2005-04-27 14:32)"
+        # after a headline does not make it prose.
+        count = letters + _DIGIT_WEIGHT * len(_DIGITS.findall(text))
         self.chars += count
         if in_link:
             self.links += count
@@ -462,7 +469,7 @@ class _Walker:
         if not self.stack or not text.strip():
             return
         owner = self.stack[-1]
-        value = _value(text, chars, links)
+        value = _value(text, chars, links, owner.tag)
         self.page.blocks.append(
             _Block(text, owner, chars, links, value, tuple(self.stack), slots, parts)
         )
@@ -481,11 +488,13 @@ def _hidden(element: Element) -> bool:
     return bool(style) and bool(_HIDDEN.search(style))
 
 
-def _value(text: str, chars: int, links: int) -> float:
+def _value(text: str, chars: float, links: float, tag: str) -> float:
     """How much a line says "article": prose counts for, links, footers and labels against."""
     if links > chars * _LINK_DENSE or _FOOTER.search(text):
         return -float(max(chars, 1))
     prose = chars - links
+    if tag == "h1":  # the page's headline, not its text
+        return -0.5 * min(prose, _UNPUNCTUATED_PROSE)
     if _PUNCT.search(text) is None:
         return 0.25 * prose if prose >= _UNPUNCTUATED_PROSE else -0.5 * prose
     return float(prose)
@@ -590,7 +599,7 @@ def _head_end(blocks: list[_Block], start: int, end: int, title: str | None, use
     return index if index < end else start
 
 
-def _cut(page: _Page, body: _Body, head: int, end: int) -> None:
+def _cut(page: _Page, body: _Body, head: int, end: int, title: str | None) -> None:
     """Take out of the container what is not the article: the parts outside the run, the
     lines before the article starts and everything from where it stops."""
     for element, first, _ in body.outside:
@@ -600,6 +609,9 @@ def _cut(page: _Page, body: _Body, head: int, end: int) -> None:
             element.drop_tree()
     for index in [*range(body.start, head), *range(end, body.end)]:
         page.blocks[index].blank()
+    for index in range(head, end):  # the headline repeated further down (a second layout)
+        if title and page.blocks[index].text == title:
+            page.blocks[index].blank()
     if end < body.end:
         doomed = []
         for element in body.element.iterdescendants():
