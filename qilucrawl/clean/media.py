@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
-from qilucrawl.clean.text import normalize_text
+from qilucrawl.clean.text import text_field
 
 # Existing archives file rolling-feed items (no named medium) under this category and tag.
 ROLLING_CATEGORY = "emnews"
@@ -21,7 +21,7 @@ _MEDIA_TAIL = re.compile(
 
 def normalize_media(name: str | None) -> str | None:
     """The medium's name as archives write it, or None when there is none."""
-    name = normalize_text(name).strip("（()）【】[] ")
+    name = text_field(name).strip("（()）【】[] ")  # text: tags a feed left in are not the name
     name = re.sub(r"^(?:文章|本文|稿件)?来源\s*[:：]\s*", "", name)
     name = _MEDIA_TAIL.sub("", name).strip(" ：:·|｜-—")
     return name[:40] or None

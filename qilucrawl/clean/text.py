@@ -19,6 +19,10 @@ _ZERO_WIDTH_RUN = re.compile("[" + "".join(map(chr, _ZERO_WIDTH)) + "]+")
 # Every space-like character that is not an ASCII space.
 _SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Half of a UTF-16 pair (JSON's "\ud800" escape): no UTF-8 encoder, SQLite or lxml accepts one.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What XML 1.0 (and so lxml) refuses in text and attribute values.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _RUN_OF_SPACES = re.compile(r" {2,}")
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 # A line break in the source between two Chinese characters is layout, not a space (CSS Text's
@@ -35,10 +39,15 @@ def normalize_text(text: str | None, *, strip: bool = True) -> str:
     """One line of text: no zero-width or control characters, spaces collapsed, trimmed."""
     if not text or (strip and text.isspace()):  # all whitespace: nothing is left of it
         return ""
-    text = _ZERO_WIDTH_RUN.sub("", unicodedata.normalize("NFC", text))
+    text = _ZERO_WIDTH_RUN.sub("", unicodedata.normalize("NFC", _LONE_SURROGATE.sub("\ufffd", text)))
     text = _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " "))
     text = _RUN_OF_SPACES.sub(" ", _SPACES.sub(" ", text))
     return text.strip() if strip else text
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without what XML refuses: control characters dropped, lone surrogates replaced."""
+    return _NOT_XML.sub("", _LONE_SURROGATE.sub("\ufffd", text))
 
 
 def remove_layout_breaks(text: str) -> str:
@@ -110,17 +119,30 @@ def strip_site_suffix(title: str) -> str:
     return title
 
 
-# Inline tags feeds sometimes leave in titles ("<em>济南</em>"); anything else with "<" is text.
-_TITLE_TAG = re.compile(r"</?(?:em|b|strong|i|font|span|a)(?:\s[^<>]*)?>", re.IGNORECASE)
+# Tags feeds leave in titles ("<em>济南</em>"), and those of any element a broken or hostile feed
+# may put there; anything else with "<" is text.  Scripts and styles go with their content.
+_TITLE_TAG = re.compile(
+    r"</?(?:a|abbr|animate|applet|audio|b|base|big|blink|body|br|button|center|code|del|details"
+    r"|dialog|div|em|embed|font|form|frame|frameset|h[1-6]|head|html|i|iframe|image|img|input|ins"
+    r"|isindex|keygen|link|marquee|math|meta|noscript|object|p|s|select|small|source|span|strike"
+    r"|strong|sub|summary|sup|svg|table|tbody|td|template|textarea|th|title|tr|u|use|video|xmp)"
+    r"(?=[\s/>])[^<>]*>",
+    re.IGNORECASE,
+)
+_SCRIPT_ELEMENT = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 
 
 def text_field(raw: str | None) -> str:
-    """A field that feeds give as text (title, digest): stray inline tags dropped, entities
-    decoded, spaces normalized.  It is text, not HTML: ``A<B股`` keeps its ``<``; a space
-    between two Chinese words of a headline is the headline's own separator and stays."""
+    """A field that feeds give as text (title, digest): entities decoded, stray tags dropped
+    (scripts and styles with their content), spaces normalized.  It is text, not HTML:
+    ``A<B股`` keeps its ``<``; a space between two Chinese words of a headline is the
+    headline's own separator and stays."""
     if not raw:
         return ""
-    return normalize_text(html.unescape(_TITLE_TAG.sub("", raw)))
+    text = html.unescape(raw)
+    if "<" in text:
+        text = _TITLE_TAG.sub("", _SCRIPT_ELEMENT.sub("", text))
+    return normalize_text(text)
 
 
 def clean_title(raw: str | None) -> str:

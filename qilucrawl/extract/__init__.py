@@ -9,6 +9,8 @@ their bodies appended to its body in order.
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 
 from qilucrawl.clean.article import build_article
@@ -59,10 +61,18 @@ def detect_kind(text: str) -> str:
 
 def extract_raw(page: Page) -> RawArticle:
     """Decode the page and let the matching parser find its fields."""
+    if not page.body.strip():
+        empty = "empty response (no bytes)" if not page.body else "empty response (only whitespace)"
+        raise ExtractError(f"malformed JSON: {empty}" if page.kind == FEED_TEXT else empty)
     text, _ = decode(page.body, page.content_type)
-    kind = page.kind if page.kind != AUTO else detect_kind(text)
+    if (what := binary_kind(page.body, text)) is not None:
+        raise ExtractError(f"binary data, not text ({what}, {len(page.body)} bytes)")
+    detected = detect_kind(text)
+    kind = page.kind if page.kind != AUTO else detected
     doc = Document(text, page.url, page)
-    if kind == FEED_TEXT and detect_kind(text) != FEED_TEXT and text.lstrip()[:1] not in "{[":
+    if kind == FEED_TEXT and text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "["):
+        if detected == HTML:  # an error or login page where the text endpoint's JSON should be
+            raise ExtractError("an HTML page where the text endpoint's JSON was expected")
         return _fragment(doc)
     if kind in BY_KIND:
         return BY_KIND[kind].parse(doc)
@@ -73,7 +83,48 @@ def extract_raw(page: Page) -> RawArticle:
 
 def extract(page: Page) -> Article:
     """Page -> Article, or ExtractError saying why not."""
-    return build_article(extract_raw(page), page)
+    try:
+        return build_article(extract_raw(page), page)
+    except ExtractError as error:
+        if str(error).startswith("no ") and nested_too_deep(page):
+            raise ExtractError(f"{error}: the HTML nests deeper than {MAX_HTML_DEPTH} levels, "
+                               "and text below that depth is not read") from None
+        raise
+
+
+# Magic numbers of binary formats a server may send where a page was expected.
+_MAGIC = (
+    (b"\x89PNG", "PNG image"), (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"),
+    (b"\xff\xd8\xff", "JPEG image"), (b"%PDF-", "PDF document"), (b"PK\x03\x04", "ZIP archive"),
+    (b"\x1f\x8b", "gzip data"), (b"\xfd7zXZ", "xz data"), (b"\x7fELF", "executable"),
+)  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_BINARY_SHARE = 0.05  # of the characters: text has next to no control characters
+
+
+def binary_kind(body: bytes, text: str) -> str | None:
+    """What kind of binary data ``body`` is, or None when it is text."""
+    for magic, name in _MAGIC:
+        if body.startswith(magic):
+            return name
+    sample = text[:65536]
+    if sample and len(_CONTROL.findall(sample)) > len(sample) * _BINARY_SHARE:
+        return "control characters"
+    return None
+
+
+MAX_HTML_DEPTH = 256  # libxml2's limit: elements nested deeper are dropped
+
+
+def nested_too_deep(page: Page) -> bool:
+    """Whether the page's HTML hits the parser's nesting limit (checked only after a failure)."""
+    text, _ = decode(page.body, page.content_type)
+    parser = lxml.html.HTMLParser(encoding="utf-8")
+    try:
+        lxml.html.document_fromstring(text.replace("\x00", "").encode("utf-8", "replace"), parser=parser)
+    except Exception:  # noqa: BLE001 (lxml raises several types on hostile input)
+        return False
+    return any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log)
 
 
 def _fragment(doc: Document) -> RawArticle:
