@@ -194,7 +194,17 @@ def _split_front_matter(lines: list[str], notes: list[str]) -> tuple[list[str], 
 
 
 class _StringLoader(yaml.SafeLoader):
-    """YAML with every plain scalar a string: a date stays as written, ``+0800`` is no number."""
+    """YAML with every plain scalar a string: a date stays as written, ``+0800`` is no number.
+
+    Aliases are refused: archives never write them, and nested ones ("billion laughs") expand
+    a few lines of front matter into gigabytes when a value is flattened to text.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases are not read", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 _StringLoader.yaml_implicit_resolvers = {}
