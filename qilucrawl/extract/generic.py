@@ -274,7 +274,7 @@ class GenericParser:
         facts.read_all(_meta_region(page.blocks, title_at, start, end))
         head = _head_end(page.blocks, start, end, title, facts.used)
         _cut(page, chosen, head, end, title)
-        _prune(page, chosen)
+        _prune(page, chosen, head, end)
         return RawArticle(
             parser=f"{NAME}/{VERSION}",
             body=chosen.element,
@@ -627,25 +627,29 @@ def _cut(page: _Page, body: _Body, head: int, end: int, title: str | None) -> No
                 element.drop_tree()
 
 
-def _prune(page: _Page, body: _Body) -> None:
+def _prune(page: _Page, body: _Body, head: int, end: int) -> None:
     """Take link lists (related articles, tags, page numbers) and, when the body was found with
-    them screened out, share/ad/comment containers out of the chosen body."""
-    total = page.totals.get(body.element, [0.0, 0.0, 0.0, 0.0])[1]
+    them screened out, share/ad/comment containers out of the article's lines.  Only elements
+    inside those lines are candidates: a wrapper around the whole page is not a link list."""
+    article = sum(block.chars for block in page.blocks[head:end])
     doomed = []
     for element in body.element.iterdescendants():
+        span = page.spans.get(element)
+        inside = span is not None and head <= span[0] and span[1] <= end
         stats = page.totals.get(element)
         if (
-            stats is not None
+            inside
+            and stats is not None
             and stats[1] >= 4
             and stats[2] > stats[1] * _LINK_DENSE
             and stats[0] < 0
         ):
             doomed.append(element)
-        elif body.screened and is_noise_container(element):
+        elif body.screened and (inside or span is None) and is_noise_container(element):
             chars = (
                 stats[1] if stats is not None else len(_NOT_WORD.sub("", element.text_content()))
             )
-            if chars * 2 < total:
+            if chars * 2 < article:
                 doomed.append(element)
     for element in doomed:
         if element.getparent() is not None:
