@@ -272,6 +272,7 @@ class GenericParser:
             title, title_at = _line_before(page.blocks, start)
         facts = _MetaLines(page.blocks, start, end, title_at if title_at is not None else start)
         facts.read_all(_meta_region(page.blocks, title_at, start, end))
+        published = _published(meta, linked, root, facts, doc.url)  # before the tree is cut
         head = _head_end(page.blocks, start, end, title, facts.used)
         _cut(page, chosen, head, end, title)
         _prune(page, chosen, head, end)
@@ -279,7 +280,7 @@ class GenericParser:
             parser=f"{NAME}/{VERSION}",
             body=chosen.element,
             title=title,
-            published=_published(meta, linked, root, facts, doc.url),
+            published=published,
             authors=facts.authors or _meta_authors(meta, linked),
             source=facts.source,
             base_url=doc.url,
