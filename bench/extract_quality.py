@@ -26,6 +26,7 @@ Metrics, per page, then averaged over the pages that carry the label:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import importlib.util
 import json
@@ -437,10 +438,8 @@ def _warm_up(name: str, inputs: list[tuple[Case, bytes]]) -> None:
     from qilucrawl.clean.encoding import decode
 
     for case, data in inputs[:1]:
-        try:
+        with contextlib.suppress(Exception):  # only warming up; the timed pass records errors
             RUNNERS[name](data, decode(data)[0], case.url)
-        except Exception:  # noqa: BLE001 - only warming up
-            pass
 
 
 def evaluate(cases: list[Case], verbose: bool = False) -> dict[str, Any]:
