@@ -13,6 +13,7 @@ Exit statuses (README, "Exit statuses"):
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -25,7 +26,9 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from twisted.internet import defer
 
 from qilucrawl.lock import RunLock
-from qilucrawl.store import Store
+from qilucrawl.store import Store, StoreError
+
+logger = logging.getLogger(__name__)
 
 
 class ExitStatus(IntEnum):
@@ -77,8 +80,12 @@ def run_jobs(jobs: list[Job], settings: Settings) -> RunResult:
     started = time.monotonic()
     db_path = settings.get("QILU_DB_PATH")
     lock = RunLock(db_path)
-    lock.acquire()  # raises LockedError: the caller turns it into ExitStatus.LOCKED
     try:
+        lock.acquire()  # raises LockedError: the caller turns it into ExitStatus.LOCKED
+    except OSError as error:  # no such folder, read-only file system …
+        raise StoreError(f"{db_path}: cannot create the lock file: {error.strerror or error}") from error
+    try:
+        Store(db_path).close()  # an unusable archive is a StoreError here, not a crash mid-crawl
         settings.set("QILU_LOCK_HELD", True, priority="cmdline")
         crawlers = _crawl(jobs, settings)
     finally:
@@ -99,16 +106,21 @@ def _crawl(jobs: list[Job], settings: Settings) -> list:
 
     @defer.inlineCallbacks
     def one_after_another():
+        job = None
         try:
             for job in jobs:
                 crawler = process.create_crawler(job.spider)
                 crawlers.append(crawler)
                 yield process.crawl(crawler, run_args=_run_args(job, settings), **job.kwargs)
+        except Exception as error:  # a bad -s value, a component that cannot start: no run row
+            logger.error("Could not run %s: %s: %s", job.spider if job else "?", type(error).__name__, error)
         finally:
             from twisted.internet import reactor  # installed by the first crawler
 
             if reactor.running:
                 reactor.stop()
+            else:  # failed before the reactor started: stop it as soon as it does
+                reactor.callWhenRunning(reactor.stop)
 
     one_after_another()
     process.start(stop_after_crawl=False)
