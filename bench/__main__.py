@@ -3,7 +3,7 @@
     .venv/bin/python -m bench            # the issue's sizes (builds the 1,000,000-article archive once)
     .venv/bin/python -m bench --quick    # smaller sizes, a few minutes
     .venv/bin/python -m bench --full     # adds the 100,000-article crawl (peak memory)
-    .venv/bin/python -m bench --only store_speed,query_speed
+    .venv/bin/python -m bench --only store_speed,query_speed   # merged into the last results
 
 Each benchmark runs in its own child process (``python -m bench.<name> --json …``), so one's
 memory or crash does not touch the next.  Writes ``bench/out/results.json`` and
@@ -68,7 +68,26 @@ def run_quality() -> tuple[list[Figure], str | None]:
             for t in payload.get("targets", [])], None
 
 
-def write_results(size: str, figures: list[Figure], timings: dict[str, float], errors: dict[str, str]) -> str:
+def merge_previous(size: str, wanted: list[str], figures: list[tuple[str, Figure]],
+                   timings: dict[str, float]) -> list[tuple[str, Figure]]:
+    """With ``--only``: the other benchmarks' figures from the last run of the same size."""
+    path = OUT / "results.json"
+    if not path.exists():
+        return figures
+    previous = json.loads(path.read_text("utf-8"))
+    if previous.get("size") != size:
+        return figures
+    kept = [(item.pop("bench"), Figure(**item)) for item in previous.get("figures", [])
+            if item.get("bench") not in wanted]
+    for name, seconds in previous.get("seconds", {}).items():
+        timings.setdefault(name, seconds)
+    order = [*BENCHMARKS, QUALITY]
+    merged = kept + figures
+    return sorted(merged, key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
+
+
+def write_results(size: str, named: list[tuple[str, Figure]], timings: dict[str, float], errors: dict[str, str]) -> str:
+    figures = [figure for _, figure in named]
     info = machine()
     when = datetime.now(timezone.utc).astimezone()
     lines = [
@@ -91,7 +110,7 @@ def write_results(size: str, figures: list[Figure], timings: dict[str, float], e
     (OUT / "results.md").write_text(text, "utf-8")
     payload: dict[str, Any] = {
         "size": size, "date": when.isoformat(timespec="seconds"), "machine": info,
-        "figures": [asdict(f) for f in figures],
+        "figures": [{"bench": name, **asdict(f)} for name, f in named],
         "seconds": timings, "errors": errors,
     }
     (OUT / "results.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
@@ -105,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     size = size_of(args)
     wanted = args.only.split(",") if args.only else [*BENCHMARKS, QUALITY]
-    figures: list[Figure] = []
+    figures: list[tuple[str, Figure]] = []
     timings: dict[str, float] = {}
     errors: dict[str, str] = {}
     for name in wanted:
@@ -116,10 +135,12 @@ def main(argv: list[str] | None = None) -> int:
             seconds = time.monotonic() - started
         else:
             found, seconds, error = run_one(name, size)
-        figures += found
+        figures += [(name, figure) for figure in found]
         timings[name] = seconds
         if error:
             errors[name] = error
+    if args.only:
+        figures = merge_previous(size, wanted, figures, timings)
     text = write_results(size, figures, timings, errors)
     print("\n" + text)
     print(f"written: {OUT / 'results.md'}, {OUT / 'results.json'}")
