@@ -84,3 +84,9 @@ def test_split_names():
 )
 def test_more_bylines(line, names):
     assert parse_byline(line) == names
+
+
+def test_placeholders_are_not_names_and_spaced_names_stay_whole():
+    assert split_names("未知") == [] and split_names("最新文章") == [] and split_names("佚名") == []
+    assert split_names("赵 培") == ["赵培"]
+    assert split_names("张三 李四") == ["张三", "李四"]

@@ -61,3 +61,7 @@ def test_media_names_lose_only_trailing_junk():
     assert normalize_media("（文章来源：齐鲁网）") == "齐鲁网"
     assert normalize_media("Reuters 路透") == "Reuters 路透"
     assert category_slug("齐鲁网") == "qiluwang" and category_slug("21世纪经济报道") == "21shijijingjibaodao"
+
+
+def test_a_dangling_separator_is_not_part_of_the_title():
+    assert strip_site_suffix("关于进一步加强安全生产工作的决议_") == "关于进一步加强安全生产工作的决议"

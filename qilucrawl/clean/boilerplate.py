@@ -49,7 +49,10 @@ _BYLINE_SEPARATORS = re.compile(r"[\s:：/|丨,，、;；]+")
 _NAME_LIST_SEPARATORS = re.compile(r"[、，,;；/|丨]+|\s+(?:和|及|与)\s+")
 _NOT_A_NAME = re.compile(
     r"\d|报道|发自|电|讯|综合|整理|消息|日|报|网|编辑|审核|摄|图|了|到|的|获悉|采访|发现|看到|走访|"
-    r"表示|介绍|说|从|对|是|在|这|我|你|他们|记者|通讯员|作者"
+    r"表示|介绍|说|从|对|是|在|这|我|你|他们|记者|通讯员|作者|"
+    # Placeholders sites print where a name would be.
+    r"未知|佚名|匿名|不详|本站|本网|编辑部|最新|文章|网友|管理员|小编|admin|unknown|anonymous",
+    re.IGNORECASE,
 )
 
 
@@ -174,7 +177,7 @@ def split_names(value: str | None) -> list[str]:
     for piece in _NAME_LIST_SEPARATORS.split(value):
         piece = piece.strip(" :：·.。")
         latin = re.fullmatch(r"[A-Za-z][A-Za-z .'-]*", piece)
-        for position, token in enumerate([piece] if latin else piece.split()):
+        for position, token in enumerate([piece] if latin else _name_tokens(piece)):
             if token.endswith("报道"):  # "蔡宇丹报道" is a name, "济南报道" after one is a place
                 if position > 0 or names:
                     continue
@@ -182,6 +185,15 @@ def split_names(value: str | None) -> list[str]:
             if _looks_like_name(token) and token not in names:
                 names.append(token)
     return names
+
+
+def _name_tokens(piece: str) -> list[str]:
+    """Space-separated names, with a two-character name spaced out for layout kept whole:
+    "赵 培" is one name, "张三 李四" two."""
+    tokens = piece.split()
+    if len(tokens) == 2 and all(re.fullmatch(r"[\u4e00-\u9fff]", t) for t in tokens):
+        return ["".join(tokens)]
+    return tokens
 
 
 def _looks_like_name(name: str) -> bool:

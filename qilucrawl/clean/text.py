@@ -116,7 +116,7 @@ def strip_site_suffix(title: str) -> str:
         if len(tail) > 20 or len(head) < 4 or not _SITE_WORDS.search(tail):
             break
         title = head
-    return title
+    return title.rstrip(" _|｜-—")
 
 
 # Tags feeds leave in titles ("<em>济南</em>"), and those of any element a broken or hostile feed
