@@ -42,16 +42,24 @@ def test_strong_sub_heads_and_headings_are_kept():
     assert html == "<p><strong>一、总体要求</strong></p>\n<h2>大标题</h2>\n<h4>小标题</h4>"
 
 
-def test_image_caption_pairs_with_its_image_and_leaves_the_text():
+def test_image_caption_pairs_with_its_image_and_is_read_in_place():
     html, text = _render('<center><img src="/c.png"><br>图为济南趵突泉</center><p>正文。</p>')
     assert '<figure><img src="http://news.example.test/c.png"><figcaption>图为济南趵突泉</figcaption></figure>' in html
-    assert text == "正文。"
+    assert html.count("图为济南趵突泉") == 1  # a figcaption, not also a paragraph
+    assert text == "图为济南趵突泉\n\n正文。"  # text a reader sees, where it stands
 
 
 def test_centered_caption_paragraph_after_centered_image():
     blocks = blocks_from_html('<p style="text-align:center"><img src="/c.png"></p><p style="text-align: center">图为会场</p><p>正文。</p>', "http://x.test/")
     image = [b for b in blocks if b.kind == "img"][0]
     assert image.caption == "图为会场"
+
+
+def test_short_lines_after_images_on_a_page_that_centers_everything_are_paragraphs():
+    lines = "".join(f'<p style="text-align:center"><img src="/{i}.jpg"></p><p style="text-align:center">第{i}行文字没有标点</p>' for i in range(4))
+    blocks = blocks_from_html(lines, "http://x.test/")
+    assert [b.caption for b in blocks if b.kind == "img"] == [None] * 4
+    assert [b.text for b in blocks if b.kind == "p"] == [f"第{i}行文字没有标点" for i in range(4)]
 
 
 def test_a_long_paragraph_after_an_image_is_not_a_caption():

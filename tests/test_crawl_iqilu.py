@@ -63,7 +63,8 @@ def test_backfill_stores_every_article_with_its_pages_joined(backfill, db_path):
             assert snippet in row["body_text"], (article.id, snippet)
         for snippet in expect["must_not_contain"]:
             assert snippet not in row["body_text"], (article.id, snippet)
-        assert len(row["body_text"].split("\n\n")) == expect["paragraphs"], article.id
+        captions = sum(1 for image in json.loads(row["images"]) if image["caption"])
+        assert len(row["body_text"].split("\n\n")) == expect["paragraphs"] + captions, article.id
         assert ("multi_page" in json.loads(row["quality_flags"])) == (len(article.pages) > 1)
         assert row["source_url"].endswith(article.path())
     parts = rows(db_path, "SELECT info_code, COUNT(*) AS n FROM pages GROUP BY info_code")

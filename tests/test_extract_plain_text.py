@@ -21,7 +21,8 @@ def test_caption_title_subtitle_byline_heads_and_rejoined_paragraphs():
     assert article.authors == ["王海燕"]
     assert [i.caption for i in article.images] == ["黄河三角洲湿地的观鸟台上，志愿者正在记录越冬候鸟。"]
     paragraphs = article.body_text.split("\n\n")
-    assert paragraphs[0].startswith("入冬以来")
+    assert paragraphs[0] == "黄河三角洲湿地的观鸟台上，志愿者正在记录越冬候鸟。"  # the caption, in place
+    assert paragraphs[1].startswith("入冬以来")
     assert "记者 王海燕" not in article.body_text and "王海燕" not in paragraphs
     assert "<h3>1 从“退”到“还”</h3>" in article.body_html and "<h3>2 监测网络</h3>" in article.body_html
     assert "过去十年，保护区累计实施退耕还湿工程，恢复湿地面积超过十万亩。这个数字背后，是一整套调水补湿的制度安排。" in paragraphs

@@ -28,6 +28,9 @@ _DROP_TAGS = {
     "template", "canvas", "audio", "video", "source", "track", "map", "area", "head", "title",
     "base", "nav", "dialog",
 }  # fmt: skip
+# Void elements libxml2's HTML 4 parser does not know: everything after an unclosed
+# ``<embed src="….swf">`` ends up inside it, so it must go without what it "contains".
+_VOID_READ_AS_CONTAINERS = {"embed", "source", "track"}
 _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "header", "footer", "aside", "center", "figure",
     "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
@@ -91,7 +94,10 @@ def drop_unwanted(root: lxml.html.HtmlElement) -> None:
             doomed.append(element)
     for element in doomed:
         if element is not root and element.getparent() is not None:
-            element.drop_tree()
+            if isinstance(element.tag, str) and element.tag.lower() in _VOID_READ_AS_CONTAINERS:
+                element.drop_tag()  # what libxml2 put inside it is the text after it
+            else:
+                element.drop_tree()
 
 
 def _is_hidden(element: lxml.html.HtmlElement) -> bool:
@@ -256,12 +262,16 @@ def pair_captions(blocks: list[Block]) -> list[Block]:
     A caption is a ``<figcaption>``, or a short paragraph right after the image inside the same
     container (``<p><img><br>图为…</p>``) or centered like it (``<center>`` charts).
     """
+    sizes = _container_sizes(blocks)
+    paragraphs = [b for b in blocks if b.kind == "p"]
+    # Where most paragraphs are centered (blogs), centering says nothing about captions.
+    centering_tells = sum(b.centered for b in paragraphs) <= len(paragraphs) / 2
     result: list[Block] = []
     index = 0
     while index < len(blocks):
         block = blocks[index]
         following = blocks[index + 1] if index + 1 < len(blocks) else None
-        if block.kind == "img" and following is not None and _is_caption_of(following, block):
+        if block.kind == "img" and following is not None and _is_caption_of(following, block, sizes, centering_tells):
             block.caption = following.text
             index += 1
         elif block.kind == "caption" and not (result and result[-1].kind == "img"):
@@ -271,13 +281,40 @@ def pair_captions(blocks: list[Block]) -> list[Block]:
     return result
 
 
-def _is_caption_of(candidate: Block, image: Block) -> bool:
+# A short line right after an image that reads like a caption is one, centered or not.
+_CAPTION_WORDS = re.compile(
+    r"^[（(\[【]?(?:图[为：:片示\d一二三四五六七八九]|资料图|示意图|航拍图|截图|配图)|"
+    r"(?:摄|供图|图片来源[:：].*|图源[:：].*|翻拍)[）)\]】]?$"
+)
+# A container holding the image and its caption holds little else; in a bigger one (a blog
+# post's whole body, say) the short line after an image is just the next paragraph.
+_CAPTION_CONTAINER_MAX = 3
+
+
+def _container_sizes(blocks: list[Block]) -> dict[int, int]:
+    """How many blocks each image's nearest container holds."""
+    wanted = {b.ancestors[-1] for b in blocks if b.kind == "img" and b.ancestors}
+    sizes = dict.fromkeys(wanted, 0)
+    for block in blocks:
+        for ancestor in wanted.intersection(block.ancestors):
+            sizes[ancestor] += 1
+    return sizes
+
+
+def _is_caption_of(candidate: Block, image: Block, sizes: dict[int, int], centering_tells: bool) -> bool:
     if candidate.kind == "caption":
         return True
     if candidate.kind != "p" or len(candidate.text) > _MAX_CAPTION:
         return False
-    same_container = bool(image.ancestors) and image.ancestors[-1] in candidate.ancestors
-    return same_container or (image.centered and candidate.centered)
+    container = image.ancestors[-1] if image.ancestors else None
+    same_container = (
+        container is not None
+        and container in candidate.ancestors
+        and sizes.get(container, 0) <= _CAPTION_CONTAINER_MAX
+    )
+    if same_container or _CAPTION_WORDS.search(candidate.text):
+        return True
+    return centering_tells and image.centered and candidate.centered
 
 
 def render(blocks: list[Block]) -> tuple[str, str]:
@@ -295,6 +332,8 @@ def render(blocks: list[Block]) -> tuple[str, str]:
         html_parts.append(_render_block(block))
         if block.kind != "img" and block.text:
             text_parts.append(block.text)
+        elif block.kind == "img" and block.caption:  # a caption is text a reader sees
+            text_parts.append(block.caption)
     if in_list:
         html_parts.append("</ul>")
     return sanitize("\n".join(html_parts)), "\n\n".join(text_parts)
