@@ -77,3 +77,12 @@ def test_dates_in_urls_and_info_codes():
     assert date_from_url("http://example.com/list_564_2.shtml") is None
     assert str(date_from_info_code("NW202202202282305213")) == "2022-02-20"
     assert date_from_info_code("NW20220230228230521X") is None
+
+
+def test_a_month_without_a_day_is_kept_at_month_precision_and_flagged():
+    from qilucrawl.clean.dates import FLAG_MONTH_ONLY
+
+    parsed = parse_datetime("1998年3月号", now=NOW)
+    assert (parsed.iso, parsed.precision, parsed.flags) == ("1998-03-01T00:00:00+08:00", "month", [FLAG_MONTH_ONLY])
+    assert parse_datetime("2022年2月20日", now=NOW).precision == "day"
+    assert parse_datetime("2000-2006", now=NOW).iso is None

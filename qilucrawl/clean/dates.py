@@ -20,12 +20,13 @@ FLAG_INVALID = "published_invalid"
 FLAG_FUTURE = "published_in_future"
 FLAG_MISSING = "published_missing"
 FLAG_YEAR_BORROWED = "published_year_from_context"
+FLAG_MONTH_ONLY = "published_month_only"  # "1998年3月": stored as the 1st, at month precision
 
 
 @dataclass(slots=True)
 class ParsedTime:
     iso: str | None  # "2022-02-20T16:17:15+08:00"
-    precision: str | None = None  # "day", "minute" or "second"
+    precision: str | None = None  # "month", "day", "minute" or "second"
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -51,6 +52,8 @@ _NO_YEAR = re.compile(rf"{_SHORT_DATE}{_TIME}(?!\d)")
 _MONTH_FIRST = re.compile(rf"(?<![\d/])(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){_TIME}(?![\d/])")
 _COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:(?P<H>[0-2]\d)(?P<M>[0-5]\d)(?P<S>[0-5]\d)?)?(?!\d)")
 _ZONE_ONLY = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|GMT|UTC|CST)")
+# A month with its year and no day: "1998年3月", "1998年3月号" (magazines, old sites).
+_YEAR_MONTH = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月(?!\s*\d)")
 _EPOCH = re.compile(r"^\s*(\d{10}|\d{13})\s*$")
 # Dates inside URLs: /2022/0220/, /20220220/, /2022-02-20/, 2022_02_20
 _URL_DATE = re.compile(
@@ -78,6 +81,11 @@ def parse_datetime(
         return ParsedTime(None, flags=[FLAG_MISSING])
     match = _FULL.search(text) or _month_first(text)
     flags: list[str] = []
+    if match is None and (month := _YEAR_MONTH.search(text)) is not None:
+        parsed = _build(int(month["y"]), {"m": month["m"], "d": "1"}, now, [FLAG_MONTH_ONLY])
+        if parsed.ok:
+            parsed.precision = "month"
+        return parsed
     if match is None:
         match = _NO_YEAR.search(text)
         if match is None:

@@ -943,6 +943,8 @@ def _published(
     candidates += facts.times
     candidates += _time_elements(root)
     parsed = [(raw, result) for raw in candidates if (result := dates.parse_datetime(raw)).ok]
+    # A month alone ("1998年3月") only when the page has no date with a day.
+    parsed = [p for p in parsed if p[1].precision != "month"] or parsed
     if not parsed:
         return None
     chosen = parsed[0]
