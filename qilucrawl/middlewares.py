@@ -12,8 +12,9 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.response import get_meta_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +86,29 @@ class OffsiteRedirectMiddleware:
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
         location = response.headers.get(b"Location")
-        if response.status not in self._REDIRECTS or not location:
-            return response
-        target = urljoin(request.url, location.decode("latin-1"))
-        host = (urlsplit(target).hostname or "").lower()
-        allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
-        if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
-            raise IgnoreRequest(f"redirect to off-site host {host!r} ({target[:200]})")
+        if response.status in self._REDIRECTS and location:
+            target = urljoin(request.url, location.decode("latin-1"))
+            if not self._on_site(target):
+                host = (urlsplit(target).hostname or "").lower()
+                raise IgnoreRequest(f"redirect to off-site host {host!r} ({target[:200]})")
+        elif isinstance(response, HtmlResponse) and not request.meta.get("dont_redirect"):
+            self._check_meta_refresh(request, response)
         return response
+
+    def _check_meta_refresh(self, request: Request, response: HtmlResponse) -> None:
+        """A page whose ``<meta http-equiv="refresh">`` points off the site or to a non-http URL
+        (``javascript:``) is read as it is: the refresh is not followed.  (Scrapy would follow an
+        off-site one where its offsite filter drops it unrecorded, and fails on ``javascript:``.)"""
+        ignore_tags = self.crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
+        try:
+            _, target = get_meta_refresh(response, ignore_tags=ignore_tags)
+        except ValueError:
+            return
+        if target and (urlsplit(target).scheme not in ("http", "https") or not self._on_site(target)):
+            logger.info("Not following the meta refresh of %s to %s", request.url, target[:200])
+            request.meta["dont_redirect"] = True
+
+    def _on_site(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
+        return not allowed or any(host == d or host.endswith("." + d) for d in allowed)

@@ -9,6 +9,7 @@ their bodies appended to its body in order.
 
 from __future__ import annotations
 
+import json
 import re
 
 import lxml.html
@@ -70,7 +71,7 @@ def extract_raw(page: Page) -> RawArticle:
     detected = detect_kind(text)
     kind = page.kind if page.kind != AUTO else detected
     doc = Document(text, page.url, page)
-    if kind == FEED_TEXT and text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "["):
+    if kind == FEED_TEXT and text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "[") and not _json_scalar(text):
         if detected == HTML:  # an error or login page where the text endpoint's JSON should be
             raise ExtractError("an HTML page where the text endpoint's JSON was expected")
         return _fragment(doc)
@@ -125,6 +126,15 @@ def nested_too_deep(page: Page) -> bool:
     except Exception:  # noqa: BLE001 (lxml raises several types on hostile input)
         return False
     return any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log)
+
+
+def _json_scalar(text: str) -> bool:
+    """``null``, ``true``, ``12``, ``"…"``: JSON without a body, not a body of plain text."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _fragment(doc: Document) -> RawArticle:

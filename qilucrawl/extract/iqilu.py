@@ -146,13 +146,19 @@ def _drop_pager(body: lxml.html.HtmlElement, url: str | None) -> None:
             continue
         if _PAGER.search(" ".join((element.get("class") or "", element.get("id") or ""))):
             doomed.append(element)
-        elif element.tag == "a" and here is not None:
+        elif element.tag == "a" and here is not None and _is_link(element.get("href")):
             target = _article_page(urljoin(url or "", element.get("href") or ""))
             if target is not None and target[0] == here[0]:
                 doomed.append(_pager_block(element, body))
     for element in doomed:
         if element is not body and element.getparent() is not None:
             element.drop_tree()
+
+
+def _is_link(href: str | None) -> bool:
+    """A link to some page: not a missing or empty href, an anchor (``#top``) or script."""
+    href = (href or "").strip()
+    return bool(href) and not href.startswith("#") and not href.lower().startswith(("javascript:", "data:"))
 
 
 def _pager_block(link: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:

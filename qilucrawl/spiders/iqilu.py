@@ -26,7 +26,7 @@ from twisted.python.failure import Failure as TwistedFailure
 from qilucrawl.clean.dates import date_from_url, now_iso
 from qilucrawl.clean.encoding import decode
 from qilucrawl.clean.text import clean_title
-from qilucrawl.extract.base import Document
+from qilucrawl.extract.base import Document, ExtractError
 from qilucrawl.extract.iqilu import continuation_urls, iqilu_article_id, iqilu_info_code
 from qilucrawl.items import HTML, Failure, ListEntry, Page
 from qilucrawl.spiders.errors import describe_failure
@@ -70,7 +70,12 @@ class IqiluSpider(scrapy.Spider):
 
     def parse_list(self, response: Response, number: int) -> Iterator[Any]:
         self.crawler.stats.inc_value("qilu/list_pages")
-        entries = read_list_page(response)
+        try:
+            entries = read_list_page(response)
+        except ExtractError as error:  # an empty or unparseable list page
+            yield Failure(url=response.url, reason=f"unreadable list page: {error}", status=response.status,
+                          stage="list", spider=self.name)
+            return
         wanted = [e for e in entries if self._in_range(e)]
         stored = read_known(self.settings.get("QILU_DB_PATH"), [e.info_code for e in wanted])
         fresh = [e for e in wanted if e.info_code not in stored and e.info_code not in self.queued]
@@ -106,7 +111,10 @@ class IqiluSpider(scrapy.Spider):
         if urls is None:
             text, _ = decode(page.body, page.content_type)
             limit = self.settings.getint("QILU_IQILU_MAX_CONTINUATION_PAGES")
-            urls = continuation_urls(Document(text, page.url))[:limit]
+            try:
+                urls = continuation_urls(Document(text, page.url))[:limit]
+            except ExtractError:  # an empty or unparseable page: ExtractPipeline records why
+                urls = []
             pages = [page]
         else:
             pages[0].continuations.append(page)
