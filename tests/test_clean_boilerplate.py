@@ -90,3 +90,15 @@ def test_placeholders_are_not_names_and_spaced_names_stay_whole():
     assert split_names("未知") == [] and split_names("最新文章") == [] and split_names("佚名") == []
     assert split_names("赵 培") == ["赵培"]
     assert split_names("张三 李四") == ["张三", "李四"]
+
+
+@pytest.mark.parametrize(
+    "line, names",
+    [
+        ("顶端新闻·河南商报记者马俊峰/文受访者供图", ["马俊峰"]),
+        ("（评论员 罗博 萧海川）", ["罗博", "萧海川"]),
+        ("执笔人：闵乐夫 赵兰波 刘韬", ["闵乐夫", "赵兰波", "刘韬"]),
+    ],
+)
+def test_roles_with_long_media_prefixes_and_trailing_credits(line, names):
+    assert parse_byline(line) == names

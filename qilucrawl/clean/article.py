@@ -7,6 +7,7 @@ wins for each field, how the publish time and names are read, and what makes a p
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 
 from qilucrawl.clean import dates
@@ -150,13 +151,16 @@ def _authors(raw: RawArticle, facts: BodyFacts) -> list[str]:
     return names
 
 
+# "文" is a role only with a separator after it: "文静" is a name.
+_ROLE_PREFIX = re.compile(
+    r"^(?:[\u4e00-\u9fff·]{0,12}?(?:记者|通讯员|作者|撰文|撰稿人?|执笔人?|评论员)\s*[:：/|丨]?\s*|文(?:\s*[:：/|丨]\s*|\s+))"
+)
+
+
 def _strip_role(value: str) -> str:
+    """"作者：张三" / "执笔人：李四 王五" -> the names alone."""
     # normalize_text, not normalize_paragraph: "作者：刘晓燕 孙浩" separates names by a space.
-    value = normalize_text(value)
-    for prefix in ("作者", "记者", "撰文", "文"):
-        if value.startswith(prefix):
-            return value[len(prefix) :].lstrip(" :：/|丨")
-    return value
+    return _ROLE_PREFIX.sub("", normalize_text(value), count=1)
 
 
 def _quality_flags(article: Article, flags: list[str]) -> list[str]:

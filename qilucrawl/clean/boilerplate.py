@@ -39,17 +39,17 @@ _RELATED = re.compile(
 # A byline is role words and names: "记者 张三 通讯员 李四", "每经记者 刘阳 每经编辑 陈旭",
 # "文/王五".  Author roles may carry a medium before them (本报记者, 新华社记者, 每经记者).
 _AUTHOR_ROLE = re.compile(
-    r"^(?:[\u4e00-\u9fff]{0,6}?(?:记者|通讯员|撰稿人?|撰文|作者|实习生)|文|文字|文/图|图/文)$"
+    r"^(?:[\u4e00-\u9fff·]{0,12}?(?:记者|通讯员|撰稿人?|撰文|作者|实习生|评论员|执笔人?)|文|文字|文/图|图/文)$"
 )
 _OTHER_ROLE = re.compile(
-    r"^[\u4e00-\u9fff]{0,6}?(?:编辑|责编|审核|审校|校对|监制|统筹|摄影|摄|图片?|视频|剪辑|设计|制图|海报|翻译|编译)$"
+    r"^[\u4e00-\u9fff·]{0,12}?(?:编辑|责编|审核|审校|校对|监制|统筹|摄影|摄|图片?|供图|视频|剪辑|设计|制图|海报|翻译|编译)$"
 )
-_GLUED_ROLE = re.compile(r"(记者|通讯员|作者|实习生|撰文|编辑|摄影)(?=[\u4e00-\u9fffA-Za-z])")
+_GLUED_ROLE = re.compile(r"(记者|通讯员|作者|实习生|撰文|评论员|执笔人|编辑|摄影)(?=[\u4e00-\u9fffA-Za-z])")
 _BYLINE_SEPARATORS = re.compile(r"[\s:：/|丨,，、;；]+")
 _NAME_LIST_SEPARATORS = re.compile(r"[、，,;；/|丨]+|\s+(?:和|及|与)\s+")
 _NOT_A_NAME = re.compile(
     r"\d|报道|发自|电|讯|综合|整理|消息|日|报|网|编辑|审核|摄|图|了|到|的|获悉|采访|发现|看到|走访|"
-    r"表示|介绍|说|从|对|是|在|这|我|你|他们|记者|通讯员|作者|"
+    r"表示|介绍|说|从|对|是|在|这|我|你|他们|记者|通讯员|作者|评论员|实习生|执笔|撰稿|特约|"
     # Placeholders sites print where a name would be.
     r"未知|佚名|匿名|不详|本站|本网|编辑部|最新|文章|网友|管理员|小编|admin|unknown|anonymous",
     re.IGNORECASE,
@@ -152,6 +152,8 @@ def parse_byline(text: str) -> list[str]:
         elif _looks_like_name(name := token.removesuffix("报道")):
             if name not in names:
                 names.append(name)
+        elif names:
+            break  # the names are read; the line goes on ("记者 张三/文 受访者供图")
         else:
             return []
     return names

@@ -159,7 +159,7 @@ _TIME_LABELS = ("发布时间", "发表时间", "发布日期", "发表日期", 
 _AUTHOR_LABELS = ("作者", "记者", "撰文", "撰稿", "文", "通讯员", "执笔", "执笔人")
 _SOURCE_LABELS = ("来源", "出处", "稿源")
 # Bylines without a field label.  "光明日报记者 王建宏 张文攀", "本报记者罗科苏盈发自北京": a role, then names.
-_ROLE = re.compile(r"(?P<role>记者|通讯员|实习生)\s*[:：]?\s*")
+_ROLE = re.compile(r"(?P<role>记者|通讯员|实习生|评论员)\s*[:：]?\s*")
 _PHOTO_CREDIT = re.compile(r"摄|图")
 # Where the names of a byline or author field stop.
 _NAME_END = re.compile(
