@@ -30,6 +30,24 @@ DEMO_SETTINGS = {
 }
 DEMO_SINCE = "2000-01-01"  # the whole demo site
 
+class CannotRun(click.ClickException):
+    """The command could not do its work (archive unusable, file unwritable): exit status 4."""
+
+    exit_code = ExitStatus.ERROR
+
+
+def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--base-url must be an http(s) URL with a host, or Scrapy fails mid-crawl."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host, e.g. http://127.0.0.1:8800")
+    return value
+
+
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
     help="The SQLite archive file (created if missing).",
@@ -63,7 +81,7 @@ def crawl() -> None:
 
 @crawl.command("feed")
 @db_option
-@click.option("--base-url", help="Serve every feed endpoint from this base URL (a mirror).")
+@click.option("--base-url", callback=_base_url, help="Serve every feed endpoint from this base URL (a mirror).")
 @click.option("--media", multiple=True, metavar="NAME", help="Only archive this medium, e.g. 齐鲁网 (repeatable).")
 @click.option("--refetch", is_flag=True, help="Fetch every listed article, even those stored unchanged.")
 @settings_option
@@ -120,7 +138,7 @@ def _print_runs(result: RunResult) -> None:
 
 @crawl.command("iqilu")
 @db_option
-@click.option("--base-url", help="Serve iqilu.com from this base URL (a mirror).")
+@click.option("--base-url", callback=_base_url, help="Serve iqilu.com from this base URL (a mirror).")
 @settings_option
 @log_file_option
 @log_level_option
@@ -145,7 +163,7 @@ def backfill() -> None:
 @db_option
 @click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Oldest day to archive (YYYY-MM-DD).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Archive days before this one (YYYY-MM-DD).")
-@click.option("--base-url", help="Serve iqilu.com from this base URL (a mirror).")
+@click.option("--base-url", callback=_base_url, help="Serve iqilu.com from this base URL (a mirror).")
 @settings_option
 @log_file_option
 @log_level_option
@@ -195,6 +213,8 @@ def import_(paths: tuple[str, ...], db_path: str, as_json: bool) -> None:
     except LockedError as error:
         click.echo(f"qilucrawl: locked: {error}; not starting (exit {ExitStatus.LOCKED:d})", err=True)
         sys.exit(ExitStatus.LOCKED)
+    except OSError as error:
+        raise CannotRun(f"cannot use the archive {db_path}: {error}") from None
     for report in reports:
         if as_json:
             click.echo(json.dumps({"path": report.path, "outcome": report.outcome,
@@ -258,8 +278,13 @@ def export(db_path: str, fmt: str, out_path: str | None, since: str | None, unti
         out_path = "archive"
     filters = ExportFilters(_day_or_time(since), _day_or_time(until), source, category, changed_since_run)
     host = site_host or project_settings(db_path).get("QILU_SITE_HOST")
+    if fmt != "jekyll" and Path(out_path).is_dir():
+        raise click.BadParameter(f"{out_path} is a directory; --out names the file to write", param_hint="--out")
     store = _open_store(db_path, must_exist=True)
-    manifest = export_articles(store, fmt, out_path, filters, bom=bom, site_host=host)
+    try:
+        manifest = export_articles(store, fmt, out_path, filters, bom=bom, site_host=host)
+    except OSError as error:
+        raise CannotRun(f"cannot write {out_path}: {error}") from None
     click.echo(f"wrote {manifest['rows']} articles to {out_path} ({fmt}); manifest {manifest_path(out_path, fmt)}")
 
 
@@ -353,8 +378,8 @@ def _open_store(db_path: str, *, must_exist: bool = False) -> Store:
         raise click.UsageError(f"no archive at {db_path}")
     try:
         return Store(db_path)
-    except StoreError as error:
-        raise click.ClickException(f"cannot use the archive: {error}") from None
+    except (StoreError, OSError) as error:
+        raise CannotRun(f"cannot use the archive: {error}") from None
 
 
 # --- one page, no crawl -------------------------------------------------------------------------
