@@ -3,7 +3,9 @@
 Not a benchmark of the store: ``qilucrawl.store.Store`` creates the schema (tables, indexes,
 full-text index), then the rows are bulk-inserted with ``executemany``, one transaction per
 chunk.  The text is realistic Chinese (sentences of the demo corpus; titles 20–40 characters,
-bodies 300–3,000), dates spread over three years (2023–2025), eight media.  The full-text
+bodies 300–3,000), dates spread over three years (2023–2025), eight media.  Rows go in in random date order: the
+worst case for reading the archive in date order (an archive filled by cron runs is mostly in
+date order already; one filled by several backfills is not).  The full-text
 index is filled with exactly the text the store would index.
 
 The archive is cached as ``bench/out/archive-<N>.db`` (git-ignored) and reused when its
