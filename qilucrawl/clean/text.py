@@ -124,7 +124,7 @@ def strip_site_suffix(title: str) -> str:
 _TITLE_TAG = re.compile(
     r"</?(?:a|abbr|animate|applet|audio|b|base|big|blink|body|br|button|center|code|del|details"
     r"|dialog|div|em|embed|font|form|frame|frameset|h[1-6]|head|html|i|iframe|image|img|input|ins"
-    r"|isindex|keygen|link|marquee|math|meta|noscript|object|p|s|select|small|source|span|strike"
+    r"|isindex|keygen|link|marquee|math|meta|noscript|object|p|s|script|select|small|source|span|strike|style"
     r"|strong|sub|summary|sup|svg|table|tbody|td|template|textarea|th|title|tr|u|use|video|xmp)"
     r"(?=[\s/>])[^<>]*>",
     re.IGNORECASE,

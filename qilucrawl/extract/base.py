@@ -14,6 +14,7 @@ from typing import Protocol
 import lxml.etree
 import lxml.html
 
+from qilucrawl.clean.text import xml_safe
 from qilucrawl.items import Image, Page
 
 
@@ -55,7 +56,8 @@ class Document:
     @cached_property
     def tree(self) -> lxml.html.HtmlElement:
         # lxml refuses str input that declares an encoding; the text is already decoded.
-        cleaned = self.text.replace("\x00", "")
+        # Control characters the parser lets through make later lxml edits (drop_tree) raise.
+        cleaned = xml_safe(self.text)
         if not cleaned.strip():
             raise ExtractError("empty page")
         try:
