@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,16 @@ def run_cli(*args: object, cwd: Path | None = None, timeout: float = 180) -> sub
         [sys.executable, "-m", "qilucrawl", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT, env=env,
     )
+
+
+def rows(db_path: Path, sql: str, params: tuple | list = ()) -> list[dict]:
+    """Rows of a query on an archive file, as dicts (a fresh connection: what a user sees)."""
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
 
 
 @pytest.fixture

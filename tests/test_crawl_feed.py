@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -20,7 +19,7 @@ from qilucrawl.demo.server import CORPUS as CORPUS_DIR
 from qilucrawl.demo.server import FAIL_TIMES, FAILING_MARKET_TYPE, load_feed
 from qilucrawl.lock import RunLock
 from qilucrawl.runner import ExitStatus
-from tests.conftest import LOCAL_SETTINGS, ROOT, run_cli
+from tests.conftest import rows, LOCAL_SETTINGS, ROOT, run_cli
 
 CORPUS = load_feed()
 GOOD = [a for a in CORPUS if a.fault in (None, "500-then-ok") and a.title and a.datetime]
@@ -31,14 +30,6 @@ NO_TIME = [a for a in CORPUS if a.title and not a.datetime]
 FLAKY = [a for a in CORPUS if a.fault == "500-then-ok"]
 CHANGED = [a for a in GOOD if a.edition2]
 
-
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def iso(stamp: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 
 import pytest
@@ -12,20 +11,12 @@ from qilucrawl.demo.server import CORPUS
 from qilucrawl.demo.iqilu_pages import LIST_PATH, load_iqilu
 from qilucrawl.runner import ExitStatus
 from qilucrawl.extract.iqilu import iqilu_info_code
-from tests.conftest import LOCAL_SETTINGS, run_cli
+from tests.conftest import rows, LOCAL_SETTINGS, run_cli
 
 ARTICLES = load_iqilu(CORPUS)
 GOOD = [a for a in ARTICLES if a.expect]
 OFFSITE = [a for a in ARTICLES if a.fault == "redirect-offsite"]
 
-
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture

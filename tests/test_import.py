@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from qilucrawl.runner import ExitStatus
-from tests.conftest import SHARED, run_cli
+from tests.conftest import rows, SHARED, run_cli
 
 POSTS = Path(__file__).parent / "pages" / "jekyll"
 SAMPLE = SHARED / "data" / "finews-sample"
 
-
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def imported(db_path, *paths):
