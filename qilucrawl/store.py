@@ -9,6 +9,8 @@ Tables (README, "The database"):
 - ``pages``     the raw bytes each version was cleaned from (zlib), for re-cleaning offline
 - ``runs``      one row per crawl, backfill or import: arguments, start, end, counts, status
 - ``failures``  what could not be fetched or read: URL, info_code, stage, reason, HTTP status
+- ``seen``      when each article was last listed or fetched (``last_seen_at``), apart from the
+                big rows so that a re-crawl writes a few bytes per article
 - ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.search`)
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -29,7 +31,7 @@ from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import Article, Failure, Page
 from qilucrawl.search import fts_query, segment, unsegment
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _JSON_COLUMNS = ("tags", "authors", "images", "quality_flags")
 ARTICLE_COLUMNS: dict[str, type] = {
     "info_code": str,
@@ -52,10 +54,12 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "content_hash": str,
     "revision": int,
     "first_seen_at": str,
-    "last_seen_at": str,
     "fetched_at": str,
     "run_id": int,
 }
+# When an article was last listed or fetched lives in the narrow `seen` table: updating it in
+# `articles` would rewrite the whole row, body and all, on every re-crawl.
+SEEN_COLUMNS = {"info_code": str, "last_seen_at": str, "last_seen_run": int}
 RUN_COUNTS = ("new", "updated", "unchanged", "failed", "skipped")
 
 
@@ -111,13 +115,15 @@ class Store:
                 self._create_v1()
             if version < 2:
                 self._create_v2()
+            if version < 3:
+                self._create_v3()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
         db = self.db
         db["articles"].create(ARTICLE_COLUMNS, pk="info_code", if_not_exists=True)
         db["revisions"].create(
-            {**ARTICLE_COLUMNS, "superseded_at": str, "superseded_by_run": int},
+            {**ARTICLE_COLUMNS, "last_seen_at": str, "superseded_at": str, "superseded_by_run": int},
             pk=("info_code", "revision"),
             if_not_exists=True,
         )
@@ -185,16 +191,15 @@ class Store:
             ((rowid, segment(title), segment(body)) for rowid, title, body in rows),
         )
 
-    def _index(self, info_code: str) -> None:
-        """(Re)index one article for search; called inside the transaction that saved it."""
-        rowid, title, body = self.db.execute(
-            "SELECT rowid, title, body_text FROM articles WHERE info_code = ?", [info_code]
-        ).fetchone()
-        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [rowid])
-        self.db.execute(
-            "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-            [rowid, segment(title), segment(body)],
-        )
+    def _create_v3(self) -> None:
+        """``seen`` holds last_seen_at; archives made before it move theirs over."""
+        self.db["seen"].create(SEEN_COLUMNS, pk="info_code", if_not_exists=True)
+        if "last_seen_at" in self.db["articles"].columns_dict:
+            self.db.execute(
+                "INSERT OR IGNORE INTO seen (info_code, last_seen_at, last_seen_run)"
+                " SELECT info_code, last_seen_at, run_id FROM articles"
+            )
+            self.db.execute("ALTER TABLE articles DROP COLUMN last_seen_at")
 
     # --- runs ---------------------------------------------------------------------------------
 
@@ -239,105 +244,90 @@ class Store:
         """Mark listed-but-unchanged articles as seen (they were not fetched again)."""
         counts = SaveCounts(skipped=len(info_codes))
         with self.db.atomic():
-            self.db.conn.executemany(
-                "UPDATE articles SET last_seen_at = ? WHERE info_code = ?",
-                [(now_iso(), code) for code in info_codes],
-            )
+            self._seen(info_codes, now_iso(), run_id)
             self._count(run_id, counts)
         return counts
 
+    def _seen(self, info_codes: Iterable[str], now: str, run_id: int | None) -> None:
+        self.db.conn.executemany(_SEEN_SQL, [(code, now, run_id) for code in info_codes])
+
     def save_articles(self, articles: Sequence[Article], run_id: int | None = None) -> SaveCounts:
-        """Store a batch in one transaction: each article is new, a new revision or unchanged."""
-        counts = SaveCounts()
+        """Store a batch in one transaction: each article is new, a new revision or unchanged.
+
+        Outcomes are decided first, against the stored rows, then written with one
+        ``executemany`` per statement.  The same article twice in a batch is decided in order:
+        the second copy is unchanged (the same content) or saved in a round of its own.
+        """
+        counts = SaveCounts(outcomes=[""] * len(articles))
         refused: list[Failure] = []
+        now = now_iso()
         with self.db.atomic():
-            stored = self._current([a.info_code for a in articles if a.info_code])
-            for article in articles:
-                if not article.info_code:
-                    counts.outcomes.append("refused")
-                    refused.append(_failure(article, "article has no info_code"))
-                    continue
-                previous = stored.get(article.info_code)
-                outcome = self._save_one(article, previous, run_id)
-                counts.outcomes.append(outcome)
-                if outcome == "refused":
-                    reason = _worse_reason(article, previous) or "refused"
-                    counts.reasons[article.info_code] = reason
-                    refused.append(_failure(article, reason))
-                    continue
-                setattr(counts, outcome, getattr(counts, outcome) + 1)
-                if outcome != "unchanged":
-                    counts.changed.append(article.info_code)
-                stored[article.info_code] = _view(article)
+            for round_ in _rounds(articles):
+                self._save_round(round_, run_id, now, counts, refused)
             self._count(run_id, counts)
         if refused:
             counts.failed += self.record_failures(refused, run_id)
         return counts
+
+    def _save_round(self, articles: list[tuple[int, Article]], run_id: int | None, now: str,
+                    counts: SaveCounts, refused: list[Failure]) -> None:
+        stored = self._current([a.info_code for _, a in articles if a.info_code])
+        new: list[Article] = []
+        updated: list[Article] = []
+        seen: list[str] = []
+        decided: set[str] = set()
+        for position, article in articles:
+            previous = stored.get(article.info_code) if article.info_code else None
+            # A second copy of the same content in one round: stored by the first.
+            outcome, reason = ("unchanged", None) if article.info_code in decided else _decide(article, previous)
+            if article.info_code:
+                decided.add(article.info_code)
+            counts.outcomes[position] = outcome
+            if outcome == "refused":
+                if article.info_code:
+                    counts.reasons[article.info_code] = reason
+                    seen.append(article.info_code)
+                refused.append(_failure(article, reason))
+                continue
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
+            seen.append(article.info_code)
+            article.last_seen_at = now
+            if outcome == "new":
+                article.revision, article.first_seen_at = 1, now
+                new.append(article)
+            elif outcome == "updated":
+                article.revision = previous["revision"] + 1
+                article.first_seen_at = previous["first_seen_at"]
+                updated.append(article)
+        counts.changed += [a.info_code for a in new + updated]
+        self._write(new, updated, run_id, now)
+        self._seen(seen, now, run_id)
+
+    def _write(self, new: list[Article], updated: list[Article], run_id: int | None, now: str) -> None:
+        conn = self.db.conn
+        if updated:
+            codes = [(a.info_code,) for a in updated]
+            conn.executemany(_REVISION_SQL, [(now, run_id, code) for (code,) in codes])
+            conn.executemany(_UNINDEX_SQL, codes)
+        changed = new + updated
+        if not changed:
+            return
+        conn.executemany(_UPSERT_SQL, [_row(a, run_id) for a in changed])
+        conn.executemany(
+            _INDEX_SQL, [(segment(a.title), segment(a.body_text), a.info_code) for a in changed]
+        )
+        conn.executemany(_PAGE_SQL, [row for a in changed for row in _page_rows(a)])
 
     def _current(self, info_codes: list[str]) -> dict[str, dict[str, Any]]:
         rows: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(list(dict.fromkeys(info_codes)), 500):
             marks = ",".join("?" * len(chunk))
             sql = (
-                "SELECT info_code, content_hash, revision, title, published_at, body_text != '' AS has_body"
-                f" FROM articles WHERE info_code IN ({marks})"
+                "SELECT info_code, content_hash, revision, first_seen_at, title, published_at,"
+                f" body_text != '' AS has_body FROM articles WHERE info_code IN ({marks})"
             )
             rows.update((row["info_code"], row) for row in self.db.query(sql, chunk))
         return rows
-
-    def _save_one(self, article: Article, previous: dict[str, Any] | None, run_id: int | None) -> str:
-        now = now_iso()
-        if previous is None:
-            article.revision, article.first_seen_at = 1, now
-            article.last_seen_at = now
-            self.db["articles"].insert(self._row(article, run_id), pk="info_code")
-            self._save_pages(article)
-            self._index(article.info_code)
-            return "new"
-        if previous["content_hash"] == article.content_hash:
-            self.db.execute(
-                "UPDATE articles SET last_seen_at = ? WHERE info_code = ?", [now, article.info_code]
-            )
-            return "unchanged"
-        if _worse_reason(article, previous):
-            self.db.execute(
-                "UPDATE articles SET last_seen_at = ? WHERE info_code = ?", [now, article.info_code]
-            )
-            return "refused"
-        self.db.execute(
-            f"INSERT OR REPLACE INTO revisions ({_COLUMN_LIST}, superseded_at, superseded_by_run) "
-            f"SELECT {_COLUMN_LIST}, ?, ? FROM articles WHERE info_code = ?",
-            [now, run_id, article.info_code],
-        )
-        first_seen = self.db.execute(
-            "SELECT first_seen_at FROM articles WHERE info_code = ?", [article.info_code]
-        ).fetchone()[0]
-        article.revision = previous["revision"] + 1
-        article.first_seen_at, article.last_seen_at = first_seen, now
-        self.db["articles"].upsert(self._row(article, run_id), pk="info_code")
-        self._save_pages(article)
-        self._index(article.info_code)
-        return "updated"
-
-    @staticmethod
-    def _row(article: Article, run_id: int | None) -> dict[str, Any]:
-        record = article.to_record()
-        row = {name: record.get(name) for name in ARTICLE_COLUMNS}
-        for name in _JSON_COLUMNS:
-            row[name] = json.dumps(record[name], ensure_ascii=False)
-        row["run_id"] = run_id
-        return row
-
-    def _save_pages(self, article: Article) -> None:
-        page = article.page
-        if page is None:
-            return
-        parts = [page, *page.continuations]
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO pages (info_code, revision, part, url, status, content_type,"
-            " fetched_at, sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [_page_row(article, number, part) for number, part in enumerate(parts, start=1)],
-        )
 
     # --- failures -----------------------------------------------------------------------------
 
@@ -363,7 +353,7 @@ class Store:
     # --- reading ------------------------------------------------------------------------------
 
     def get(self, info_code: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM articles WHERE info_code = ?", [info_code]))
+        rows = list(self.db.query(f"{_READ_SQL} WHERE a.info_code = ?", [info_code]))
         return decode_row(rows[0]) if rows else None
 
     def revisions(self, info_code: str) -> list[dict[str, Any]]:
@@ -393,7 +383,7 @@ class Store:
     ) -> Iterator[dict[str, Any]]:
         """Articles matching the filters, oldest first, streamed (constant memory)."""
         where, params = article_filters(since, until, source, category, changed_since_run)
-        sql = f"SELECT * FROM articles{where} ORDER BY published_at, info_code"
+        sql = f"{_READ_SQL}{where} ORDER BY a.published_at, a.info_code"
         for row in self.db.query(sql, params):
             yield decode_row(row)
 
@@ -417,7 +407,7 @@ class Store:
             "SELECT a.info_code, a.title, a.published_at, a.source, a.category,"
             " snippet(articles_fts, 1, '【', '】', '…', 24) AS snippet"
             " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-            f" WHERE articles_fts MATCH ?{extra.replace('published_at', 'a.published_at').replace('source =', 'a.source =')}"
+            f" WHERE articles_fts MATCH ?{extra}"
             " ORDER BY a.published_at DESC LIMIT ?"
         )
         rows = list(self.db.query(sql, [expression, *params, limit]))
@@ -450,6 +440,75 @@ class Store:
 
 
 _COLUMN_LIST = ", ".join(ARTICLE_COLUMNS)
+_READ_SQL = "SELECT a.*, s.last_seen_at FROM articles a LEFT JOIN seen s ON s.info_code = a.info_code"
+# An upsert keeps the row's rowid, which the full-text index is keyed by.
+_UPSERT_SQL = (
+    f"INSERT INTO articles ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
+    " ON CONFLICT (info_code) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ARTICLE_COLUMNS if c != "info_code")
+)
+_REVISION_SQL = (
+    f"INSERT OR REPLACE INTO revisions ({_COLUMN_LIST}, last_seen_at, superseded_at, superseded_by_run)"
+    f" SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)}, s.last_seen_at, ?, ?"
+    " FROM articles a LEFT JOIN seen s ON s.info_code = a.info_code WHERE a.info_code = ?"
+)
+_UNINDEX_SQL = "DELETE FROM articles_fts WHERE rowid = (SELECT rowid FROM articles WHERE info_code = ?)"
+_INDEX_SQL = "INSERT INTO articles_fts (rowid, title, body) SELECT rowid, ?, ? FROM articles WHERE info_code = ?"
+_PAGE_SQL = (
+    "INSERT OR IGNORE INTO pages (info_code, revision, part, url, status, content_type, fetched_at,"
+    " sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SEEN_SQL = (
+    "INSERT INTO seen (info_code, last_seen_at, last_seen_run) VALUES (?, ?, ?)"
+    " ON CONFLICT (info_code) DO UPDATE SET last_seen_at = excluded.last_seen_at,"
+    " last_seen_run = excluded.last_seen_run"
+)
+
+
+def _rounds(articles: Sequence[Article]) -> Iterator[list[tuple[int, Article]]]:
+    """The batch, with each article's position, cut where an info_code comes back with other
+    content: that copy is decided against the first one, stored by then."""
+    current: list[tuple[int, Article]] = []
+    hashes: dict[str, str | None] = {}
+    for position, article in enumerate(articles):
+        code = article.info_code
+        if code and code in hashes and hashes[code] != article.content_hash:
+            yield current
+            current, hashes = [], {}
+        if code:
+            hashes[code] = article.content_hash
+        current.append((position, article))
+    if current:
+        yield current
+
+
+def _decide(article: Article, previous: dict[str, Any] | None) -> tuple[str, str | None]:
+    """(outcome, reason): new, unchanged, updated, or refused and why."""
+    if not article.info_code:
+        return "refused", "article has no info_code"
+    if previous is None:
+        return "new", None
+    if previous["content_hash"] == article.content_hash:
+        return "unchanged", None
+    reason = _worse_reason(article, previous)
+    return ("refused", reason) if reason else ("updated", None)
+
+
+def _row(article: Article, run_id: int | None) -> tuple:
+    """The articles row, in ARTICLE_COLUMNS order (built directly: to_record() deep-copies)."""
+    values = {name: getattr(article, name, None) for name in ARTICLE_COLUMNS}
+    values["run_id"] = run_id
+    values["images"] = [{"url": i.url, "caption": i.caption} for i in article.images]
+    for name in _JSON_COLUMNS:
+        values[name] = json.dumps(values[name], ensure_ascii=False)
+    return tuple(values[name] for name in ARTICLE_COLUMNS)
+
+
+def _page_rows(article: Article) -> list[tuple]:
+    page = article.page
+    if page is None:
+        return []
+    return [_page_row(article, number, part) for number, part in enumerate([page, *page.continuations], start=1)]
 
 
 def read_known(path: str | Path, info_codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -481,19 +540,19 @@ def article_filters(
     """SQL WHERE clause (with its leading space) and parameters for the export/search filters."""
     clauses, params = [], []
     if since:
-        clauses.append("published_at >= ?")
+        clauses.append("a.published_at >= ?")
         params.append(since)
     if until:
-        clauses.append("published_at < ?")
+        clauses.append("a.published_at < ?")
         params.append(until)
     if source:
-        clauses.append("source = ?")
+        clauses.append("a.source = ?")
         params.append(source)
     if category:
-        clauses.append("category = ?")
+        clauses.append("a.category = ?")
         params.append(category)
     if changed_since_run is not None:
-        clauses.append("run_id >= ?")
+        clauses.append("a.run_id >= ?")
         params.append(changed_since_run)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
@@ -517,13 +576,6 @@ def _worse_reason(article: Article, previous: dict[str, Any] | None) -> str | No
     if previous["title"] and not article.title:
         return "refused: the new version has no title, the stored one has"
     return None
-
-
-def _view(article: Article) -> dict[str, Any]:
-    """What ``_current`` reads of a stored row, for an article saved earlier in the same batch."""
-    return {"info_code": article.info_code, "content_hash": article.content_hash,
-            "revision": article.revision, "title": article.title,
-            "published_at": article.published_at, "has_body": bool(article.body_text)}
 
 
 def _failure(article: Article, reason: str | None) -> Failure:

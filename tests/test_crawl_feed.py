@@ -117,9 +117,11 @@ def test_second_crawl_adds_nothing_and_fetches_no_stored_article(crawl_feed, db_
 
 def test_refetch_of_unchanged_articles_only_touches_last_seen(crawl_feed, db_path):
     crawl_feed()
-    before = rows(db_path, "SELECT info_code, content_hash, revision, last_seen_at FROM articles ORDER BY info_code")
+    seen = "SELECT a.info_code, content_hash, revision, last_seen_at FROM articles a JOIN seen USING (info_code) ORDER BY info_code"
+    before = rows(db_path, seen)
     crawl_feed("--refetch")
-    after = rows(db_path, "SELECT info_code, content_hash, revision, last_seen_at FROM articles ORDER BY info_code")
+    after = rows(db_path, seen)
+    assert all(a["last_seen_at"] >= b["last_seen_at"] for a, b in zip(after, before))
     assert [(r["info_code"], r["content_hash"], r["revision"]) for r in after] == [
         (r["info_code"], r["content_hash"], r["revision"]) for r in before]
     assert rows(db_path, "SELECT unchanged FROM runs ORDER BY id DESC LIMIT 1")[0]["unchanged"] == len(GOOD)
