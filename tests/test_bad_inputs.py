@@ -169,6 +169,8 @@ def case_reply(case: Case, server: HostileServer, generate: Generator) -> Reply:
         server.serve(elsewhere, Reply(200, b'{"text": "<p>off-site</p>"}'))
         return Reply(302, b"", "text/html", {"Location": server.other_host_url + elsewhere})
     body = case_body(serve, generate)
+    if isinstance(body, bytes) and b"{other_host}" in body:  # a link or refresh to another host
+        body = body.replace(b"{other_host}", server.other_host_url.encode())
     headers = {}
     if serve.get("gzip") == "honest":
         body = gzip.compress(body if isinstance(body, bytes) else body.read_bytes())
@@ -590,6 +592,18 @@ def test_cli_args_case(cli_places, case: Case):
         assert expect["stdout"].lower() in result.stdout.lower(), result.stdout[-2000:]
     if "articles" in expect:
         assert len(rows(Path(places["db"]), "SELECT 1 FROM articles")) == expect["articles"]
+
+
+def test_an_unreadable_iqilu_list_page_is_recorded_not_a_crash(tmp_path):
+    with HostileServer() as server:
+        server.serve(IQILU_LIST.format(n=1), Reply(body=b"", content_type="text/html"))
+        db = tmp_path / "list.db"
+        result = run_cli("backfill", "iqilu", "--db", db, "--base-url", server.url, "--since", "2026-11-01",
+                         "--log-level", "WARNING", *CRAWL_SETTINGS)
+    assert result.returncode == ExitStatus.FAILURES, result.stderr[-2000:]
+    assert_no_traceback(result)
+    failures = rows(db, "SELECT stage, reason FROM failures")
+    assert failures == [{"stage": "list", "reason": "unreadable list page: empty page"}]
 
 
 # --- the caps, set low --------------------------------------------------------------------------
