@@ -562,7 +562,10 @@ def test_jekyll_post_case(outcome: Outcome, case: Case):
 
 
 @pytest.fixture(scope="module")
-def cli_places(tmp_path_factory):
+def cli_results(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, Path]]:
+    """Every CLI case run once, four at a time (each is a subprocess that mostly imports)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     work = tmp_path_factory.mktemp("cli")
     (work / "folder").mkdir()
     garbage = work / "garbage.db"
@@ -571,17 +574,23 @@ def cli_places(tmp_path_factory):
     Store(archive).close()
     with HostileServer() as server:
         server.serve(IQILU_LIST.format(n=1), Reply(body=b"<html><body></body></html>", content_type="text/html"))
-        yield {"tmp": str(work), "dir": str(work / "folder"), "garbage": str(garbage), "archive": str(archive),
-               "missing": str(work / "no" / "such" / "thing"), "url": server.url}
+        places = {"tmp": str(work), "dir": str(work / "folder"), "garbage": str(garbage), "archive": str(archive),
+                  "missing": str(work / "no" / "such" / "thing"), "url": server.url}
+
+        def run(case: Case) -> tuple[subprocess.CompletedProcess, Path]:
+            db = work / f"{case.name}.db"
+            args: list[str] = []
+            for arg in case.data["args"]:
+                args += CRAWL_SETTINGS if arg == "{local}" else [arg.format(**places, db=db)]
+            return run_cli(*args, timeout=120), db
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return dict(zip([c.name for c in cases_of("cli_args")], pool.map(run, cases_of("cli_args"))))
 
 
 @pytest.mark.parametrize("case", params("cli_args"))
-def test_cli_args_case(cli_places, case: Case):
-    places = {**cli_places, "db": str(Path(cli_places["tmp"]) / f"{case.name}.db")}
-    args: list[str] = []
-    for arg in case.data["args"]:
-        args += CRAWL_SETTINGS if arg == "{local}" else [arg.format(**places)]
-    result = run_cli(*args, timeout=120)
+def test_cli_args_case(cli_results, case: Case):
+    result, db = cli_results[case.name]
     expect = case.expect
     assert result.returncode in DOCUMENTED_STATUSES, (result.returncode, result.stderr[-2000:])
     assert_no_traceback(result)
@@ -591,7 +600,7 @@ def test_cli_args_case(cli_places, case: Case):
     if "stdout" in expect:
         assert expect["stdout"].lower() in result.stdout.lower(), result.stdout[-2000:]
     if "articles" in expect:
-        assert len(rows(Path(places["db"]), "SELECT 1 FROM articles")) == expect["articles"]
+        assert len(rows(db, "SELECT 1 FROM articles")) == expect["articles"]
 
 
 def test_an_unreadable_iqilu_list_page_is_recorded_not_a_crash(tmp_path):
