@@ -192,8 +192,14 @@ class Store:
         )
 
     def _create_v3(self) -> None:
-        """``seen`` holds last_seen_at; archives made before it move theirs over."""
+        """``seen`` holds last_seen_at; archives made before it move theirs over.  The state
+        index answers "is this article stored, and unchanged?" without reading a row, whose
+        body sits between its key and its hash."""
         self.db["seen"].create(SEEN_COLUMNS, pk="info_code", if_not_exists=True)
+        self.db["articles"].create_index(
+            ["info_code", "content_hash", "revision", "first_seen_at"],
+            index_name="articles_state", if_not_exists=True,
+        )
         if "last_seen_at" in self.db["articles"].columns_dict:
             self.db.execute(
                 "INSERT OR IGNORE INTO seen (info_code, last_seen_at, last_seen_run)"
@@ -279,7 +285,7 @@ class Store:
         for position, article in articles:
             previous = stored.get(article.info_code) if article.info_code else None
             # A second copy of the same content in one round: stored by the first.
-            outcome, reason = ("unchanged", None) if article.info_code in decided else _decide(article, previous)
+            outcome, reason = ("unchanged", None) if article.info_code in decided else _decide(article, previous, self.db.conn)
             if article.info_code:
                 decided.add(article.info_code)
             counts.outcomes[position] = outcome
@@ -319,14 +325,15 @@ class Store:
         conn.executemany(_PAGE_SQL, [row for a in changed for row in _page_rows(a)])
 
     def _current(self, info_codes: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored facts a save decision needs, read straight off the connection (the hot
+        path of a re-crawl: no body is read here)."""
         rows: dict[str, dict[str, Any]] = {}
+        names = ("info_code", "content_hash", "revision", "first_seen_at")  # all in articles_state
         for chunk in _chunks(list(dict.fromkeys(info_codes)), 500):
             marks = ",".join("?" * len(chunk))
-            sql = (
-                "SELECT info_code, content_hash, revision, first_seen_at, title, published_at,"
-                f" body_text != '' AS has_body FROM articles WHERE info_code IN ({marks})"
-            )
-            rows.update((row["info_code"], row) for row in self.db.query(sql, chunk))
+            # The planner prefers the key's own index, which then reads each row for the hash.
+            sql = f"SELECT {', '.join(names)} FROM articles INDEXED BY articles_state WHERE info_code IN ({marks})"
+            rows.update((row[0], dict(zip(names, row))) for row in self.db.conn.execute(sql, chunk))
         return rows
 
     # --- failures -----------------------------------------------------------------------------
@@ -482,7 +489,7 @@ def _rounds(articles: Sequence[Article]) -> Iterator[list[tuple[int, Article]]]:
         yield current
 
 
-def _decide(article: Article, previous: dict[str, Any] | None) -> tuple[str, str | None]:
+def _decide(article: Article, previous: dict[str, Any] | None, conn: sqlite3.Connection) -> tuple[str, str | None]:
     """(outcome, reason): new, unchanged, updated, or refused and why."""
     if not article.info_code:
         return "refused", "article has no info_code"
@@ -490,6 +497,12 @@ def _decide(article: Article, previous: dict[str, Any] | None) -> tuple[str, str
         return "new", None
     if previous["content_hash"] == article.content_hash:
         return "unchanged", None
+    if "has_body" not in previous:  # only a changed article needs the rest of its row
+        found = conn.execute(
+            "SELECT title, published_at, body_text != '' FROM articles WHERE info_code = ?",
+            [article.info_code],
+        ).fetchone()
+        previous.update(title=found[0], published_at=found[1], has_body=bool(found[2]))
     reason = _worse_reason(article, previous)
     return ("refused", reason) if reason else ("updated", None)
 
