@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+from glob import escape as glob_escape
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -40,10 +41,15 @@ def record(row: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def atomic_output(path: str | Path, mode: str = "w", **open_args: Any) -> Iterator[IO]:
-    """Open a temporary file next to ``path``; rename it over ``path`` only on success."""
+    """Open a temporary file next to ``path``; rename it over ``path`` only on success.
+
+    The temporary file is ``.<name>.<pid>.<random>.part``, so that one left by a writer that
+    died (a killed export) can be told apart and removed (:func:`remove_dead_parts`).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    prefix = f".{target.name}.{os.getpid()}."
+    fd, temporary = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=target.parent)
     os.close(fd)
     try:
         with open(temporary, mode, **open_args) as handle:
@@ -54,6 +60,28 @@ def atomic_output(path: str | Path, mode: str = "w", **open_args: Any) -> Iterat
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def remove_dead_parts(folder: Path, name: str = "*") -> int:
+    """Remove the temporary files that writers which died left in ``folder`` (for files named
+    ``name``, a glob); returns how many."""
+    removed = 0
+    for part in folder.glob(f".{name}.*.part") if folder.is_dir() else []:
+        pid = part.name.rsplit(".", 3)[-3]
+        if pid.isdigit() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 # --- the formats and their manifest ---------------------------------------------------------
@@ -79,6 +107,12 @@ def export_articles(
     site_host: str = "localhost:4000",
 ) -> dict[str, Any]:
     """Stream the filtered articles into ``out`` in ``fmt``; write and return its manifest."""
+    out = Path(out)
+    if fmt == "jekyll":  # a killed export's leftovers: swept once here, not once per post
+        for folder in (out, out / "_posts", out / "category"):
+            remove_dead_parts(folder)
+    else:
+        remove_dead_parts(out.parent, glob_escape(out.name) + "*")
     stats = _RangeTracker()
     rows = stats.track(store.iter_articles(**asdict(filters)))
     count = _writer(fmt)(rows, out, bom=bom, site_host=site_host)
