@@ -40,7 +40,7 @@ from qilucrawl.store import Store
 
 BIN = Path(sys.executable).parent
 ARTICLES = {"quick": 2_000, "default": 20_000, "full": 20_000}
-REPEATS = {"quick": 2, "default": 1, "full": 2}
+REPEATS = {"quick": 2, "default": 1, "full": 1}
 BENCH_RUNS = {"quick": 2, "default": 3, "full": 3}
 BIG = 100_000  # --full only: the memory target's crawl
 TARGET_SHARE = 0.5

@@ -29,6 +29,7 @@ from qilucrawl.store import ARTICLE_COLUMNS, Store
 
 ARTICLES = {"quick": 100_000, "default": 1_000_000, "full": 1_000_000}
 CHUNK = 5_000
+_CODE, _PUBLISHED = list(ARTICLE_COLUMNS).index("info_code"), list(ARTICLE_COLUMNS).index("published_at")
 _INSERT = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
 
 
@@ -50,6 +51,8 @@ def ensure_archive(count: int, force: bool = False) -> Path:
     path = archive_path(count)
     done = path.with_suffix(".json")
     if not force and path.exists() and done.exists():
+        # An archive made by an older schema is migrated here, once, outside any timing.
+        Store(path).close()
         return path
     for stale in (path, done, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
@@ -63,6 +66,7 @@ def ensure_archive(count: int, force: bool = False) -> Path:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -200000")
     has_fts = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
+    has_seen = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'seen'").fetchone() is not None
     chunks = [(start, min(CHUNK, count - start), run_id, has_fts) for start in range(0, count, CHUNK)]
     done_count = 0
     # One process makes the rows while this one writes them (the machine has two cores).
@@ -71,6 +75,9 @@ def ensure_archive(count: int, force: bool = False) -> Path:
             with conn:
                 first = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM articles").fetchone()[0]
                 conn.executemany(_INSERT, rows)
+                if has_seen:  # schema v3: when each article was last listed, in its own table
+                    conn.executemany("INSERT INTO seen (info_code, last_seen_at, last_seen_run) VALUES (?, ?, ?)",
+                                     [(row[_CODE], row[_PUBLISHED], run_id) for row in rows])
                 if index:
                     conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
                                      [(first + i, *texts) for i, texts in enumerate(index)])
