@@ -78,3 +78,13 @@ def test_unusable_responses_say_why(payload, reason):
 def test_missing_title_everywhere_is_an_error():
     with pytest.raises(ExtractError, match="no title"):
         extract(_page({"text": TEXT}, title=""))
+
+
+def test_text_that_is_not_json_from_the_text_endpoint_is_refused():
+    with pytest.raises(ExtractError, match="not JSON"):
+        extract(_page(b"Service Unavailable"))
+
+
+def test_the_list_title_and_time_win_over_the_json_ones():
+    article = extract(_page({"text": TEXT, "title": "另一个标题", "showtime": "2026-11-19 10:00:00"}))
+    assert article.title == "山东新闻标题" and article.published_at == "2026-11-18T09:30:00+08:00"

@@ -14,7 +14,6 @@ import re
 
 import lxml.html
 
-from qilucrawl.clean.article import build_article
 from qilucrawl.clean.encoding import decode
 from qilucrawl.clean.html import image_url, parse_fragment
 from qilucrawl.extract.base import Document, ExtractError, Parser, RawArticle
@@ -74,7 +73,10 @@ def extract_raw(page: Page) -> RawArticle:
     if kind == FEED_TEXT and text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "[") and not _json_scalar(text):
         if detected == HTML:  # an error or login page where the text endpoint's JSON should be
             raise ExtractError("an HTML page where the text endpoint's JSON was expected")
-        return _fragment(doc)
+        if page.kind == FEED_TEXT:  # fetched from the text endpoint, which answers JSON
+            shown = " ".join(text.split())[:60]
+            raise ExtractError(f"malformed JSON: the text endpoint answered text, not JSON ({shown!r})")
+        return _fragment(doc)  # a saved body fragment given to `qilucrawl parse`
     if kind in BY_KIND:
         return BY_KIND[kind].parse(doc)
     if kind == HTML:
@@ -84,6 +86,8 @@ def extract_raw(page: Page) -> RawArticle:
 
 def extract(page: Page) -> Article:
     """Page -> Article, or ExtractError saying why not."""
+    from qilucrawl.clean.article import build_article  # here: clean.article imports extract.base
+
     try:
         return build_article(extract_raw(page), page)
     except ExtractError as error:
