@@ -86,14 +86,17 @@ def merge_previous(size: str, wanted: list[str], figures: list[tuple[str, Figure
     return sorted(merged, key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
 
 
-def write_results(size: str, named: list[tuple[str, Figure]], timings: dict[str, float], errors: dict[str, str]) -> str:
+def write_results(size: str, named: list[tuple[str, Figure]], timings: dict[str, float], errors: dict[str, str],
+                  only: list[str] | None = None) -> str:
     figures = [figure for _, figure in named]
     info = machine()
     when = datetime.now(timezone.utc).astimezone()
     lines = [
         f"# qilucrawl benchmarks ({size} sizes)",
         "",
-        f"Run {when:%Y-%m-%d %H:%M %Z} with `python -m bench{'' if size == 'default' else ' --' + size}`.",
+        f"Run {when:%Y-%m-%d %H:%M %Z} with `python -m bench{'' if size == 'default' else ' --' + size}"
+        + (f" --only {','.join(only)}`; the other figures are from the previous run of the same size."
+           if only else "`."),
         "",
         f"Machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}; "
         f"Python {info['python']}, SQLite {info['sqlite']}.",
@@ -141,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             errors[name] = error
     if args.only:
         figures = merge_previous(size, wanted, figures, timings)
-    text = write_results(size, figures, timings, errors)
+    text = write_results(size, figures, timings, errors, wanted if args.only else None)
     print("\n" + text)
     print(f"written: {OUT / 'results.md'}, {OUT / 'results.json'}")
     return 1 if errors else 0
