@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def run_one(name: str, size: str) -> tuple[list[Figure], float, str | None]:
             command = [sys.executable, "-m", f"bench.{name}"] + (["--quick"] if size == "quick" else [])
         else:
             command = [sys.executable, "-m", f"bench.{name}", *flags, "--json", out.name]
-        done = subprocess.run(command)
+        done = subprocess.run(command, check=False)
         seconds = time.monotonic() - started
         if done.returncode != 0:
             return [], seconds, f"exited {done.returncode}"
@@ -56,7 +56,7 @@ def run_quality() -> tuple[list[Figure], str | None]:
     """extract_quality's own targets, as figures (it writes bench/out/extract_quality.json)."""
     report = OUT / "extract_quality.json"
     before = report.stat().st_mtime if report.exists() else None
-    done = subprocess.run([sys.executable, "-m", f"bench.{QUALITY}"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", f"bench.{QUALITY}"], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return [], f"exited {done.returncode}: {done.stderr.strip()[-300:]}"
     if not report.exists() or report.stat().st_mtime == before:
@@ -90,7 +90,7 @@ def write_results(size: str, named: list[tuple[str, Figure]], timings: dict[str,
                   only: list[str] | None = None) -> str:
     figures = [figure for _, figure in named]
     info = machine()
-    when = datetime.now(timezone.utc).astimezone()
+    when = datetime.now(UTC).astimezone()
     lines = [
         f"# qilucrawl benchmarks ({size} sizes)",
         "",
@@ -98,9 +98,10 @@ def write_results(size: str, named: list[tuple[str, Figure]], timings: dict[str,
         + (f" --only {','.join(only)}`; the other figures are from the previous run of the same size."
            if only else "`."),
         "",
-        f"Machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}; "
-        f"Python {info['python']}, SQLite {info['sqlite']}.",
-        "Versions: " + ", ".join(f"{k} {info[k]}" for k in info if k not in ("cpu", "cores", "ram", "os", "python", "sqlite")) + ".",
+        (f"Machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}; "
+         f"Python {info['python']}, SQLite {info['sqlite']}."),
+        ("Versions: " + ", ".join(f"{k} {info[k]}" for k in info
+                                  if k not in ("cpu", "cores", "ram", "os", "python", "sqlite")) + "."),
         "",
         figure_table(figures),
         "",

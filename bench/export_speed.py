@@ -59,7 +59,7 @@ def run_child(command: list[str], stdout: Path | None = None) -> tuple[float, fl
 
 
 def parquet_available() -> bool:
-    help_text = subprocess.run([str(BIN / "qilucrawl"), "export", "--help"], capture_output=True, text=True).stdout
+    help_text = subprocess.run([str(BIN / "qilucrawl"), "export", "--help"], capture_output=True, text=True, check=False).stdout
     return "parquet" in help_text
 
 

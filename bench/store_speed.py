@@ -37,7 +37,6 @@ from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import Article
 from qilucrawl.store import ARTICLE_COLUMNS, Store
 
-
 ARTICLES = {"quick": 3_000, "default": 10_000, "full": 30_000}
 REPEATS = {"quick": 3, "default": 3, "full": 5}
 BATCH = settings.QILU_STORE_BATCH_SIZE
