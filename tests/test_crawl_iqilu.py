@@ -86,6 +86,7 @@ def test_rerun_fetches_nothing_stored(backfill, db_path, demo_server):
     assert result.returncode == ExitStatus.FAILURES  # the redirect, again
     asked = article_requests(demo_server.site)
     assert asked == [a.path() for a in OFFSITE]
+    assert rows(db_path, "SELECT skipped FROM runs ORDER BY id DESC LIMIT 1")[0]["skipped"] == len(GOOD)
     assert len(rows(db_path, "SELECT 1 FROM articles")) == len(GOOD)
 
 

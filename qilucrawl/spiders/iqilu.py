@@ -28,7 +28,7 @@ from qilucrawl.clean.encoding import decode
 from qilucrawl.clean.text import clean_title
 from qilucrawl.extract.base import Document, ExtractError
 from qilucrawl.extract.iqilu import continuation_urls, iqilu_article_id, iqilu_info_code
-from qilucrawl.items import HTML, Failure, ListEntry, Page
+from qilucrawl.items import HTML, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
 from qilucrawl.store import read_known
 
@@ -79,6 +79,8 @@ class IqiluSpider(scrapy.Spider):
         wanted = [e for e in entries if self._in_range(e)]
         stored = read_known(self.settings.get("QILU_DB_PATH"), [e.info_code for e in wanted])
         fresh = [e for e in wanted if e.info_code not in stored and e.info_code not in self.queued]
+        if known := [e.info_code for e in wanted if e.info_code in stored]:
+            yield Seen(known)  # listed again, stored: counted as skipped, last seen now
         for entry in fresh:
             self.queued.add(entry.info_code)
             self.crawler.stats.inc_value("qilu/articles_queued")
