@@ -33,13 +33,10 @@ _CODE, _PUBLISHED = list(ARTICLE_COLUMNS).index("info_code"), list(ARTICLE_COLUM
 _INSERT = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
 
 
-def _make_chunk(job: tuple[int, int, int, bool]) -> tuple[list[tuple], list[tuple[str, str]]]:
-    """Rows (and full-text index texts) of articles ``start`` … ``start + size - 1``."""
-    start, size, run_id, has_fts = job
-    fakes = list(synthetic.fakes(size, start=start))
-    fts = synthetic.fts_segmenter() if has_fts else None
-    index = [(fts(f.title), fts(f.body_text)) for f in fakes] if fts is not None else []
-    return [synthetic.archive_row(f, run_id) for f in fakes], index
+def _make_chunk(job: tuple[int, int, int]) -> list[tuple]:
+    """Rows of articles ``start`` … ``start + size - 1``."""
+    start, size, run_id = job
+    return [synthetic.archive_row(f, run_id) for f in synthetic.fakes(size, start=start)]
 
 
 def archive_path(count: int) -> Path:
@@ -65,22 +62,17 @@ def ensure_archive(count: int, force: bool = False) -> Path:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -200000")
-    has_fts = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
     has_seen = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'seen'").fetchone() is not None
-    chunks = [(start, min(CHUNK, count - start), run_id, has_fts) for start in range(0, count, CHUNK)]
+    chunks = [(start, min(CHUNK, count - start), run_id) for start in range(0, count, CHUNK)]
     done_count = 0
     # One process makes the rows while this one writes them (the machine has two cores).
     with multiprocessing.get_context("fork").Pool(1) as pool:
-        for rows, index in pool.imap(_make_chunk, chunks):
+        for rows in pool.imap(_make_chunk, chunks):
             with conn:
-                first = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM articles").fetchone()[0]
                 conn.executemany(_INSERT, rows)
                 if has_seen:  # schema v3: when each article was last listed, in its own table
                     conn.executemany("INSERT INTO seen (info_code, last_seen_at, last_seen_run) VALUES (?, ?, ?)",
                                      [(row[_CODE], row[_PUBLISHED], run_id) for row in rows])
-                if index:
-                    conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                                     [(first + i, *texts) for i, texts in enumerate(index)])
             done_count += len(rows)
             if done_count % 50_000 < CHUNK or done_count == count:
                 rate = done_count / (time.monotonic() - started)
@@ -88,11 +80,18 @@ def ensure_archive(count: int, force: bool = False) -> Path:
     conn.execute("UPDATE runs SET finished_at = datetime('now'), status = 'ok', new = ? WHERE id = ?",
                  [count, run_id])
     conn.commit()
+    conn.close()
+    say("  make_archive: building the search index (Store.rebuild_search) …")
+    store = Store(path)
+    with store.db.atomic():
+        store.rebuild_search()
+    store.close()
+    conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")
     conn.close()
     seconds = time.monotonic() - started
-    done.write_text(json.dumps({"articles": count, "seconds": round(seconds, 1), "fts": has_fts,
+    done.write_text(json.dumps({"articles": count, "seconds": round(seconds, 1), "fts": True,
                                 "bytes": path.stat().st_size}), "utf-8")
     say(f"  make_archive: {path} ({path.stat().st_size / 1e9:.2f} GB) in {seconds:.0f}s")
     return path

@@ -35,6 +35,7 @@ from bench.figures import Figure, bench_main, say
 from qilucrawl import settings
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import Article
+from qilucrawl.search import search_key
 from qilucrawl.store import ARTICLE_COLUMNS, Store
 
 ARTICLES = {"quick": 3_000, "default": 10_000, "full": 30_000}
@@ -100,15 +101,18 @@ def raw_rates(path: Path, count: int) -> tuple[float, float]:
             pages.append((article.info_code, 1, 1, page.url, page.status, page.content_type,
                           page.fetched_at, sha256(page.body).hexdigest(), zlib.compress(page.body, 6)))
             if fts is not None:
-                index.append((fts(article.title or ""), fts(article.body_text)))
+                key = search_key(article.published_at, article.info_code)
+                index.append(((key, article.info_code, article.source),
+                              (key, fts(article.title or ""), fts(article.body_text))))
         with conn:
-            first = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM articles").fetchone()[0]
             conn.executemany(_ARTICLE_SQL, rows)
             conn.executemany(_SEEN_SQL, [(a.info_code, now, 1) for a in batch])
             conn.executemany(_PAGE_SQL, pages)
             if index:
+                conn.executemany("INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)",
+                                 [keys for keys, _ in index])
                 conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                                 [(first + i, *texts) for i, texts in enumerate(index)])
+                                 [texts for _, texts in index])
     insert = count / (time.perf_counter() - started)
     started = time.perf_counter()
     for batch in batches(articles):

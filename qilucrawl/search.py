@@ -1,32 +1,48 @@
 """Chinese full-text search over SQLite FTS5.
 
-FTS5's tokenizers split on spaces and punctuation, and Chinese has neither between words, so
-the index holds the text with every Chinese character as its own token ("山 东 工 业").  A query
-word becomes a phrase of its characters, which matches exactly where those characters stand
-together — a 2-character word included — and Latin words match as prefixes.
+FTS5's tokenizers split on spaces and punctuation, and Chinese has neither between words, so the
+index holds every pair of neighbouring Chinese characters as a token ("山东工业" -> "山东 东工 工业").
+A query word of two characters is then one token, and a longer one the phrase of its pairs; a
+single character matches the pairs it starts.  Latin words and numbers are tokens as they are,
+matched as prefixes.
+
+The index is contentless and keyed by a number that grows with the publish time
+(:func:`search_key`), so "newest first, the first 20" reads 20 matches, not all of them; the
+snippets are cut from the stored text of those 20 only.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
+from datetime import datetime
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-# One table lookup per character (str.translate runs in C): a Chinese character gets a space
-# on each side, everything else stays.
-_SPACED = {cp: f" {chr(cp)} " for low, high in _HAN_RANGES for cp in range(low, high + 1)}
-# Segmenting put a space on both sides of every Chinese character; a space beside one (or
-# beside full-width punctuation) in a snippet is ours, not the article's.
-_WIDE = f"{_HAN}\u3000-\u303f\uff00-\uffef【】“”‘’…"
-_OUR_SPACE = re.compile(f"(?<=[{_WIDE}]) | (?=[{_WIDE}])")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
 _TERM = re.compile(f"[{_HAN}]+|[0-9A-Za-z\u00c0-\u024f]+")
+# Keys: publish time in seconds times SLOTS, plus a slot; articles of the same second differ by
+# slot.  An article with no time sorts before every dated one.
+SLOTS = 1024
+_SNIPPET_WIDTH = 24
 
 
 def segment(text: str | None) -> str:
-    """Text as the index holds it: each Chinese character a token of its own."""
+    """Text as the index holds it: each run of Chinese characters as its neighbouring pairs."""
     if not text:
         return ""
-    return " ".join(text.translate(_SPACED).split())
+    return _HAN_RUN.sub(_pairs, text)
+
+
+def _pairs(run: re.Match[str]) -> str:
+    chars = run.group(0)
+    if len(chars) == 1:
+        return f" {chars} "
+    return " " + " ".join(chars[i : i + 2] for i in range(len(chars) - 1)) + " "
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query: runs of Chinese characters, Latin words, numbers."""
+    return _TERM.findall(query)
 
 
 def fts_query(query: str) -> str | None:
@@ -35,14 +51,47 @@ def fts_query(query: str) -> str | None:
     Only letters, digits and Chinese characters are used: FTS5's own syntax in a query is text.
     """
     parts = []
-    for term in _TERM.findall(query):
-        if re.match(f"[{_HAN}]", term):
-            parts.append('"' + " ".join(term) + '"')
-        else:
+    for term in query_terms(query):
+        if not re.match(f"[{_HAN}]", term):
             parts.append(f'"{term}"*')
+        elif len(term) == 1:
+            parts.append(f'"{term}"*')  # the pairs it starts (and itself, standing alone)
+        else:
+            parts.append('"' + " ".join(term[i : i + 2] for i in range(len(term) - 1)) + '"')
     return " AND ".join(parts) or None
 
 
-def unsegment(snippet: str) -> str:
-    """A snippet from the index, read back as Chinese text (no spaces between characters)."""
-    return _OUR_SPACE.sub("", snippet)
+def search_key(published_at: str | None, info_code: str) -> int:
+    """The preferred index key of an article: later publish times get larger keys."""
+    seconds = 0
+    if published_at:
+        try:
+            seconds = max(0, int(datetime.fromisoformat(published_at).timestamp()))
+        except ValueError:
+            seconds = 0
+    return seconds * SLOTS + zlib.crc32(info_code.encode()) % SLOTS
+
+
+def key_range(since: str | None, until: str | None) -> tuple[int | None, int | None]:
+    """The keys of articles published in [since, until) (ISO dates or times, +08:00 implied)."""
+    return _bound(since), _bound(until)
+
+
+def _bound(value: str | None) -> int | None:
+    if not value:
+        return None
+    stamp = value if "T" in value else f"{value[:10]}T00:00:00+08:00"
+    return int(datetime.fromisoformat(stamp).timestamp()) * SLOTS
+
+
+def snippet(text: str, terms: list[str], width: int = _SNIPPET_WIDTH) -> str:
+    """The stretch of ``text`` around the first match, every match marked 【…】."""
+    if not text or not terms:
+        return ""
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    first = pattern.search(text)
+    start = max(0, (first.start() if first else 0) - width)
+    end = min(len(text), (first.end() if first else 0) + width * 2)
+    window = " ".join(text[start:end].split())
+    marked = pattern.sub(lambda m: f"【{m.group(0)}】", window)
+    return ("…" if start > 0 else "") + marked + ("…" if end < len(text) else "")

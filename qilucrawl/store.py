@@ -11,7 +11,8 @@ Tables (README, "The database"):
 - ``failures``  what could not be fetched or read: URL, info_code, stage, reason, HTTP status
 - ``seen``      when each article was last listed or fetched (``last_seen_at``), apart from the
                 big rows so that a re-crawl writes a few bytes per article
-- ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.search`)
+- ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.search`), keyed
+                by ``search_keys`` (a key that grows with the publish time -> info_code)
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from sqlite_utils import Database
 
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import Article, Failure, Page
-from qilucrawl.search import fts_query, segment, unsegment
+from qilucrawl.search import fts_query, key_range, query_terms, search_key, segment, snippet
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _JSON_COLUMNS = ("tags", "authors", "images", "quality_flags")
 ARTICLE_COLUMNS: dict[str, type] = {
     "info_code": str,
@@ -117,6 +118,8 @@ class Store:
                 self._create_v2()
             if version < 3:
                 self._create_v3()
+            if version < 4:
+                self._create_v4()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
@@ -181,15 +184,7 @@ class Store:
         db["failures"].create_index(["run_id"], if_not_exists=True)
 
     def _create_v2(self) -> None:
-        """The full-text index, keyed by the articles table's rowid, filled from what is there."""
-        self.db.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, body, tokenize='unicode61')"
-        )
-        rows = self.db.execute("SELECT rowid, title, body_text FROM articles")
-        self.db.conn.executemany(
-            "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-            ((rowid, segment(title), segment(body)) for rowid, title, body in rows),
-        )
+        """Version 2 had a one-character-per-token index; version 4 replaces it."""
 
     def _create_v3(self) -> None:
         """``seen`` holds last_seen_at; archives made before it move theirs over.  The state
@@ -206,6 +201,66 @@ class Store:
                 " SELECT info_code, last_seen_at, run_id FROM articles"
             )
             self.db.execute("ALTER TABLE articles DROP COLUMN last_seen_at")
+
+    def _create_v4(self) -> None:
+        """The search index as :mod:`qilucrawl.search` describes it, built from the articles."""
+        self.db.execute("DROP TABLE IF EXISTS articles_fts")
+        self.db.execute(
+            "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='', tokenize='unicode61')"
+        )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS search_keys (key INTEGER PRIMARY KEY,"
+            " info_code TEXT NOT NULL UNIQUE, source TEXT)"
+        )
+        self.rebuild_search()
+
+    def rebuild_search(self, chunk: int = 2000) -> int:
+        """Index every stored article for search, anew; returns how many (a bulk loader's tool)."""
+        conn = self.db.conn
+        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
+        conn.execute("DELETE FROM search_keys")
+        taken: set[int] = set()
+        done = 0
+        cursor = conn.execute("SELECT info_code, published_at, source, title, body_text FROM articles")
+        while rows := cursor.fetchmany(chunk):
+            keys, texts = [], []
+            for code, published, source, title, body in rows:
+                key = search_key(published, code)
+                while key in taken:
+                    key += 1
+                taken.add(key)
+                keys.append((key, code, source))
+                texts.append((key, segment(title), segment(body)))
+            self.db.conn.executemany(_KEY_SQL, keys)
+            self.db.conn.executemany(_FTS_SQL, texts)
+            done += len(rows)
+        return done
+
+    def _unindex(self, articles: list[Article]) -> None:
+        """Take the stored versions of ``articles`` out of the index (with the text they were
+        indexed with: a contentless index needs it to find their tokens)."""
+        conn = self.db.conn
+        marks = ",".join("?" * len(articles))
+        old = conn.execute(
+            "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a ON a.info_code = k.info_code"
+            f" WHERE k.info_code IN ({marks})", [a.info_code for a in articles],
+        ).fetchall()
+        conn.executemany(
+            "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+            [(key, segment(title), segment(body)) for key, title, body in old],
+        )
+        conn.executemany("DELETE FROM search_keys WHERE key = ?", [(key,) for key, _, _ in old])
+
+    def _index(self, articles: list[Article]) -> None:
+        conn = self.db.conn
+        texts = []
+        for article in articles:
+            key = search_key(article.published_at, article.info_code)
+            while conn.execute("SELECT 1 FROM search_keys WHERE key = ?", [key]).fetchone():
+                key += 1  # another article of the same second took this slot
+            conn.execute(_KEY_SQL, [key, article.info_code, article.source])
+            texts.append((key, segment(article.title), segment(article.body_text)))
+        conn.executemany(_FTS_SQL, texts)
 
     # --- runs ---------------------------------------------------------------------------------
 
@@ -312,16 +367,13 @@ class Store:
     def _write(self, new: list[Article], updated: list[Article], run_id: int | None, now: str) -> None:
         conn = self.db.conn
         if updated:
-            codes = [(a.info_code,) for a in updated]
-            conn.executemany(_REVISION_SQL, [(now, run_id, code) for (code,) in codes])
-            conn.executemany(_UNINDEX_SQL, codes)
+            conn.executemany(_REVISION_SQL, [(now, run_id, a.info_code) for a in updated])
+            self._unindex(updated)
         changed = new + updated
         if not changed:
             return
         conn.executemany(_UPSERT_SQL, [_row(a, run_id) for a in changed])
-        conn.executemany(
-            _INDEX_SQL, [(segment(a.title), segment(a.body_text), a.info_code) for a in changed]
-        )
+        self._index(changed)
         conn.executemany(_PAGE_SQL, [row for a in changed for row in _page_rows(a)])
 
     def _current(self, info_codes: list[str]) -> dict[str, dict[str, Any]]:
@@ -408,19 +460,38 @@ class Store:
         expression = fts_query(query)
         if expression is None:
             return []
-        where, params = article_filters(since, until, source, None, None)
-        extra = where.replace(" WHERE ", " AND ", 1) if where else ""
-        sql = (
-            "SELECT a.info_code, a.title, a.published_at, a.source, a.category,"
-            " snippet(articles_fts, 1, '【', '】', '…', 24) AS snippet"
-            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-            f" WHERE articles_fts MATCH ?{extra}"
-            " ORDER BY a.published_at DESC LIMIT ?"
-        )
-        rows = list(self.db.query(sql, [expression, *params, limit]))
-        for row in rows:
-            row["snippet"] = unsegment(row["snippet"])
-        return rows
+        low, high = key_range(since, until)
+        where, params = ["articles_fts MATCH ?"], [expression]
+        if low is not None:
+            where.append("articles_fts.rowid >= ?")
+            params.append(low)
+        if high is not None:
+            where.append("articles_fts.rowid < ?")
+            params.append(high)
+        if source:
+            where.append("k.source = ?")
+            params.append(source)
+        codes = [code for (code,) in self.db.conn.execute(
+            "SELECT k.info_code FROM articles_fts JOIN search_keys k ON k.key = articles_fts.rowid"
+            f" WHERE {' AND '.join(where)} ORDER BY articles_fts.rowid DESC LIMIT ?", [*params, limit],
+        )]
+        terms = query_terms(query)
+        found = {}
+        for row in self._read(codes):
+            text = row["body_text"] if any(t.lower() in row["body_text"].lower() for t in terms) else row["title"]
+            found[row["info_code"]] = {
+                "info_code": row["info_code"], "title": row["title"], "published_at": row["published_at"],
+                "source": row["source"], "category": row["category"], "snippet": snippet(text, terms),
+            }
+        return [found[code] for code in codes if code in found]
+
+    def _read(self, info_codes: list[str]) -> Iterator[dict[str, Any]]:
+        for chunk in _chunks(info_codes, 500):
+            marks = ",".join("?" * len(chunk))
+            yield from self.db.query(
+                "SELECT info_code, title, published_at, source, category, body_text FROM articles"
+                f" WHERE info_code IN ({marks})", chunk,
+            )
 
     def count(self) -> int:
         return self.db["articles"].count
@@ -459,8 +530,8 @@ _REVISION_SQL = (
     f" SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)}, s.last_seen_at, ?, ?"
     " FROM articles a LEFT JOIN seen s ON s.info_code = a.info_code WHERE a.info_code = ?"
 )
-_UNINDEX_SQL = "DELETE FROM articles_fts WHERE rowid = (SELECT rowid FROM articles WHERE info_code = ?)"
-_INDEX_SQL = "INSERT INTO articles_fts (rowid, title, body) SELECT rowid, ?, ? FROM articles WHERE info_code = ?"
+_KEY_SQL = "INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)"
+_FTS_SQL = "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)"
 _PAGE_SQL = (
     "INSERT OR IGNORE INTO pages (info_code, revision, part, url, status, content_type, fetched_at,"
     " sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from qilucrawl.search import fts_query, segment, unsegment
+from qilucrawl.search import fts_query, key_range, search_key, segment, snippet
 from tests.conftest import LOCAL_SETTINGS, run_cli
 
 
@@ -63,8 +63,12 @@ def test_no_match_and_hostile_queries(archive):
     assert containing(archive, "山东")  # the table is still there
 
 
-def test_segmentation_round_trip():
-    assert segment("山东COSMOPlat平台") == "山 东 COSMOPlat 平 台"
-    assert fts_query("山东 COSMO") == '"山 东" AND "COSMO"*'
+def test_segmentation_query_keys_and_snippets():
+    assert segment("山东COSMOPlat平台，济") == " 山东 COSMOPlat 平台 ， 济 "
+    assert fts_query("山东工业 COSMO 济") == '"山东 东工 工业" AND "COSMO"* AND "济"*'
     assert fts_query('"') is None
-    assert unsegment("11 月 20 日 ， 【山 东】 省") == "11月20日，【山东】省"
+    later = search_key("2026-11-18T09:30:00+08:00", "NW1")
+    assert search_key("2026-11-17T23:59:59+08:00", "NW1") < later < search_key("2026-11-18T09:30:01+08:00", "NW1")
+    low, high = key_range("2026-11-18", "2026-11-19")
+    assert low <= later < high
+    assert snippet("前文很长的一段话。11月20日，山东省人工智能产业投资基金揭牌。", ["山东"], width=6) == "…1月20日，【山东】省人工智能产业投资基金揭…"
