@@ -25,6 +25,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
+# Pipelines are synchronous: processing a response's items one at a time saves Scrapy ~100
+# tasks per response and measured ~10% more articles/s (bench/crawl_rate).
+CONCURRENT_ITEMS = 1
 TELNETCONSOLE_ENABLED = False
 
 # --- Faults: retries, caps --------------------------------------------------------------------

@@ -440,9 +440,11 @@ class Store:
         category: str | None = None,
         changed_since_run: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Articles matching the filters, oldest first, streamed (constant memory)."""
+        """Articles matching the filters, streamed (constant memory), in the order they were
+        first stored: the file's own order, read front to back — ordering a large archive by
+        date instead reads it in random order, several times slower."""
         where, params = article_filters(since, until, source, category, changed_since_run)
-        sql = f"{_READ_SQL}{where} ORDER BY a.published_at, a.info_code"
+        sql = f"{_READ_SQL}{where} ORDER BY a.rowid"
         for row in self.db.query(sql, params):
             yield decode_row(row)
 

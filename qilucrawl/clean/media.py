@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 from qilucrawl.clean.text import text_field
 
 # Existing archives file rolling-feed items (no named medium) under this category and tag.
@@ -32,6 +30,10 @@ def category_slug(media: str | None) -> str | None:
     """Toneless pinyin with no separators, lower case ASCII only: 齐鲁网 -> qiluwang."""
     if not media:
         return None
+    # Imported on first use: loading pypinyin's dictionary takes ~0.7 s, which a cron run that
+    # finds nothing new would pay for nothing.
+    from pypinyin import Style, lazy_pinyin
+
     slug = _NOT_SLUG.sub("", "".join(lazy_pinyin(media, style=Style.NORMAL)).lower())
     return slug[:80] or None
 

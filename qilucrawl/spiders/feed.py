@@ -2,12 +2,14 @@
 
 All list endpoints are read first and their items merged by infoCode (the same article is
 listed by several endpoints, sometimes under its bare numeric id), so each article is fetched
-once, with the richest list context.  Items stored unchanged (same title and time) are not
+once, with the richest list context.  ``start()`` then hands the text requests over one at a
+time, as the downloader has room, rather than queueing them all.  Items stored unchanged (same title and time) are not
 fetched again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -78,31 +80,19 @@ class FeedSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        """The list endpoints; once all of them are in, the text of each new article, handed
+        over only as the downloader has room (so 100,000 queued articles cost no memory)."""
         urls = self.list_urls()
         self.pending_lists = len(urls)
+        self.lists_done = asyncio.Event()
         for url, rolling in urls:
             yield scrapy.Request(url, callback=self.parse_list, errback=self.list_failed,
                                  cb_kwargs={"rolling": rolling}, dont_filter=True)
+        await self.lists_done.wait()
+        async for item in self._texts():
+            yield item
 
-    def parse_list(self, response: Response, rolling: bool) -> Iterator[Any]:
-        self.crawler.stats.inc_value("qilu/list_pages")
-        entries, failures = read_list(response.body, response.url, rolling=rolling)
-        for failure in failures:
-            yield self._failure(failure)
-        for entry in entries:
-            merge_entry(self.entries, entry)
-        yield from self._after_list()
-
-    def list_failed(self, failure: TwistedFailure) -> Iterator[Any]:
-        reason, status = describe_failure(failure)
-        yield Failure(url=failure.request.url, reason=reason, status=status, stage="list", spider=self.name)
-        yield from self._after_list()
-
-    def _after_list(self) -> Iterator[Any]:
-        """Once every list is in: fetch the texts of what is new or changed."""
-        self.pending_lists -= 1
-        if self.pending_lists > 0:
-            return
+    async def _texts(self) -> AsyncIterator[Any]:
         wanted, problems = select_entries(self.entries.values(), self.settings.getlist("QILU_MEDIA"))
         for problem in problems:
             yield self._failure(problem)
@@ -113,12 +103,33 @@ class FeedSpider(scrapy.Spider):
         text_base, share_base = self._base("QILU_FEED_TEXT_BASE_URL"), self._base("QILU_FEED_SHARE_BASE_URL")
         self.crawler.stats.set_value("qilu/articles_queued", len(wanted))
         for entry in wanted:
+            while self.crawler.engine.needs_backout():  # Scrapy's way to make start() lazy
+                await asyncio.sleep(0.01)
             yield scrapy.Request(
                 text_base + TEXT_PATH.format(code=entry.info_code),
                 callback=self.parse_text,
                 errback=self.text_failed,
                 cb_kwargs={"entry": entry, "share_url": share_base + SHARE_PATH.format(code=entry.info_code)},
             )
+
+    def parse_list(self, response: Response, rolling: bool) -> Iterator[Any]:
+        self.crawler.stats.inc_value("qilu/list_pages")
+        entries, failures = read_list(response.body, response.url, rolling=rolling)
+        for failure in failures:
+            yield self._failure(failure)
+        for entry in entries:
+            merge_entry(self.entries, entry)
+        self._list_done()
+
+    def list_failed(self, failure: TwistedFailure) -> Iterator[Any]:
+        reason, status = describe_failure(failure)
+        yield Failure(url=failure.request.url, reason=reason, status=status, stage="list", spider=self.name)
+        self._list_done()
+
+    def _list_done(self) -> None:
+        self.pending_lists -= 1
+        if self.pending_lists <= 0:
+            self.lists_done.set()
 
     def parse_text(self, response: Response, entry: ListEntry, share_url: str) -> Iterator[Any]:
         yield Page(
