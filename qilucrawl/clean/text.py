@@ -16,14 +16,14 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e
 # The same set as a pattern: deleting through it is several times faster than str.translate
 # on Chinese text.
 _ZERO_WIDTH_RUN = re.compile("[" + "".join(map(chr, _ZERO_WIDTH)) + "]+")
-# Every space-like character that is not an ASCII space.
-_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Every space-like or control character, and line breaks: any run of them is one space.
+_SPACE_RUN = re.compile(
+    r"[ \t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+"
+)
 # Half of a UTF-16 pair (JSON's "\ud800" escape): no UTF-8 encoder, SQLite or lxml accepts one.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # What XML 1.0 (and so lxml) refuses in text and attribute values.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_RUN_OF_SPACES = re.compile(r" {2,}")
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 # A line break in the source between two Chinese characters is layout, not a space (CSS Text's
 # segment-break rule, which browsers follow); a real space there is kept (记者 张三).
@@ -40,8 +40,7 @@ def normalize_text(text: str | None, *, strip: bool = True) -> str:
     if not text or (strip and text.isspace()):  # all whitespace: nothing is left of it
         return ""
     text = _ZERO_WIDTH_RUN.sub("", unicodedata.normalize("NFC", _LONE_SURROGATE.sub("\ufffd", text)))
-    text = _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " "))
-    text = _RUN_OF_SPACES.sub(" ", _SPACES.sub(" ", text))
+    text = _SPACE_RUN.sub(" ", text)
     return text.strip() if strip else text
 
 

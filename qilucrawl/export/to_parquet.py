@@ -19,7 +19,7 @@ from qilucrawl.export import RECORD_FIELDS, atomic_output, record
 
 # Small enough that a group's Python rows and its Arrow copy stay well under 100 MB with long
 # bodies; large enough for Parquet's column compression to work.
-ROW_GROUP = 2_000
+ROW_GROUP = 1_000
 TIMEZONE = "Asia/Shanghai"
 _TIME = pa.timestamp("s", tz=TIMEZONE)
 _STRINGS = pa.list_(pa.string())
