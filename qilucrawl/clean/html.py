@@ -173,10 +173,14 @@ class _BlockBuilder:
         return ancestors, any(centered for _, _, centered in self._stack[-2:])
 
     def flush(self) -> None:
-        text = normalize_paragraph("".join(self._text))
-        parts = list(self._html)
+        # Called at both ends of every block element and at each <br>: most calls find nothing
+        # or only the line breaks between tags, which need no normalizing to be dropped.
+        raw = "".join(self._text)
+        parts, self._html = self._html, []
         self._text.clear()
-        self._html.clear()
+        if not raw or raw.isspace():
+            return
+        text = normalize_paragraph(raw)
         if not text:
             return
         ancestors, centered = self._context()
