@@ -15,7 +15,6 @@ import gzip
 import json
 import random
 import re
-import sqlite3
 import subprocess
 import zlib
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from qilucrawl.jekyll import read_post
 from qilucrawl.runner import ExitStatus
 from qilucrawl.spiders.iqilu import iqilu_info_code
 from qilucrawl.store import Store
-from tests.conftest import LOCAL_SETTINGS, run_cli
+from tests.conftest import LOCAL_SETTINGS, rows, run_cli
 from tests.hostile_server import HostileServer, Reply
 
 CASES_DIR = Path(__file__).parent / "bad_inputs"
@@ -290,15 +289,6 @@ def write_posts(folder: Path, generate: Generator) -> None:
         data = case.data
         body = generate(data["generate"]) if "generate" in data else data["text"].encode("utf-8")
         (folder / data["filename"]).write_bytes(body)
-
-
-def rows(db: Path, sql: str, parameters: tuple = ()) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, parameters)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
