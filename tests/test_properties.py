@@ -14,7 +14,6 @@ import json
 import re
 import string
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import lxml.html
 from hypothesis import HealthCheck, assume, given, settings
