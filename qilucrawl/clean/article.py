@@ -7,11 +7,10 @@ wins for each field, how the publish time and names are read, and what makes a p
 from __future__ import annotations
 
 import hashlib
-import re
 import json
 
 from qilucrawl.clean import dates
-from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate, split_names
+from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate, split_names, strip_role
 from qilucrawl.clean.html import Block, blocks_from_html, render
 from qilucrawl.clean.media import (
     ROLLING_CATEGORY,
@@ -20,7 +19,7 @@ from qilucrawl.clean.media import (
     media_tag,
     normalize_media,
 )
-from qilucrawl.clean.text import clean_title, normalize_paragraph, normalize_text, text_field
+from qilucrawl.clean.text import clean_title, normalize_paragraph, text_field
 from qilucrawl.extract.base import ExtractError, RawArticle
 from qilucrawl.items import Article, Image, ListEntry, Page
 
@@ -144,23 +143,11 @@ def _rolling(raw: RawArticle, entry: ListEntry | None, value: str) -> str | None
 def _authors(raw: RawArticle, facts: BodyFacts) -> list[str]:
     names: list[str] = []
     for value in raw.authors:
-        for name in split_names(_strip_role(value)):
+        for name in split_names(strip_role(value)):
             if name not in names:
                 names.append(name)
     names += [name for name in facts.authors if name not in names]
     return names
-
-
-# "文" is a role only with a separator after it: "文静" is a name.
-_ROLE_PREFIX = re.compile(
-    r"^(?:[\u4e00-\u9fff·]{0,12}?(?:记者|通讯员|作者|撰文|撰稿人?|执笔人?|评论员)\s*[:：/|丨]?\s*|文(?:\s*[:：/|丨]\s*|\s+))"
-)
-
-
-def _strip_role(value: str) -> str:
-    """"作者：张三" / "执笔人：李四 王五" -> the names alone."""
-    # normalize_text, not normalize_paragraph: "作者：刘晓燕 孙浩" separates names by a space.
-    return _ROLE_PREFIX.sub("", normalize_text(value), count=1)
 
 
 def _quality_flags(article: Article, flags: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ import lxml.html
 
 from qilucrawl.clean.html import Block
 from qilucrawl.clean.media import normalize_media
+from qilucrawl.clean.text import normalize_text
 
 _SHORT = 60  # boilerplate lines are short; a paragraph longer than this is content
 
@@ -38,9 +39,13 @@ _RELATED = re.compile(
 )
 # A byline is role words and names: "记者 张三 通讯员 李四", "每经记者 刘阳 每经编辑 陈旭",
 # "文/王五".  Author roles may carry a medium before them (本报记者, 新华社记者, 每经记者).
-_AUTHOR_ROLE = re.compile(
-    r"^(?:[\u4e00-\u9fff·]{0,12}?(?:记者|通讯员|撰稿人?|撰文|作者|实习生|评论员|执笔人?)|文|文字|文/图|图/文)$"
-)
+# The role words of those who wrote a piece (one list for every rule that reads roles).
+_WRITERS = r"(?:记者|通讯员|撰稿人?|撰文|作者|实习生|评论员|执笔人?)"
+_MEDIUM_PREFIX = r"[\u4e00-\u9fff·]{0,12}?"
+_AUTHOR_ROLE = re.compile(rf"^(?:{_MEDIUM_PREFIX}{_WRITERS}|文|文字|文/图|图/文)$")
+# A raw author field's leading role: "作者：张三", "本报记者 李四"; "文" only with a separator
+# after it ("文静" is a name).
+_ROLE_PREFIX = re.compile(rf"^(?:{_MEDIUM_PREFIX}{_WRITERS}\s*[:：/|丨]?\s*|文(?:\s*[:：/|丨]\s*|\s+))")
 _OTHER_ROLE = re.compile(
     r"^[\u4e00-\u9fff·]{0,12}?(?:编辑|责编|审核|审校|校对|监制|统筹|摄影|摄|图片?|供图|视频|剪辑|设计|制图|海报|翻译|编译)$"
 )
@@ -168,6 +173,12 @@ def _join_latin(tokens: list[str]) -> list[str]:
         else:
             joined.append(token)
     return joined
+
+
+def strip_role(value: str) -> str:
+    """A raw author field without its role: "执笔人：李四 王五" -> "李四 王五"."""
+    # normalize_text, not normalize_paragraph: "作者：刘晓燕 孙浩" separates names by a space.
+    return _ROLE_PREFIX.sub("", normalize_text(value), count=1)
 
 
 def split_names(value: str | None) -> list[str]:
