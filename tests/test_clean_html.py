@@ -91,6 +91,21 @@ def test_lists_and_br_separated_paragraphs():
     assert html == "<ul>\n<li>一</li>\n<li>二</li>\n</ul>\n<p>甲</p>\n<p>乙</p>"
 
 
+def test_bold_cut_by_a_line_break_stays_bold_on_both_sides_and_balanced():
+    html, text = _render("<p><strong> 小标题一<br>小标题二 </strong>正文。</p><strong><p>甲</p><p>乙</p></strong>")
+    assert html == ("<p><strong>小标题一</strong></p>\n<p><strong>小标题二 </strong>正文。</p>\n"
+                    "<p><strong>甲</strong></p>\n<p><strong>乙</strong></p>")
+    assert sanitize(html) == html and text == "小标题一\n\n小标题二 正文。\n\n甲\n\n乙"
+
+
+def test_rendered_markup_needs_no_sanitizing():
+    hostile = ('<p onclick="x()">a<strong>b<em>c<br>d</strong>e</em><img src="http://i.test/a.png?x=<b>&y=\'1\'"'
+               ' onerror="y"></p><svg><script>alert(1)</script></svg><p>&lt;script&gt;</p>')
+    html, _ = _render(hostile)
+    assert sanitize(html) == html
+    assert '<img src="http://i.test/a.png?x=&lt;b&gt;&amp;y=\'1\'">' in html and "&lt;script&gt;" in html
+
+
 def test_sanitize_is_an_allow_list():
     dirty = '<p class="x" style="color:red" onmouseover="x()">a<a href="http://x">b</a><object>c</object><img src="http://i/x.png" onerror="y"></p>'
     clean = sanitize(dirty)

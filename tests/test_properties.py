@@ -23,7 +23,7 @@ import qilucrawl.extract  # first: clean.article and extract import each other
 import qilucrawl.extract.plain_text
 from qilucrawl.clean import dates
 from qilucrawl.clean.article import build_article
-from qilucrawl.clean.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from qilucrawl.clean.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize
 from qilucrawl.clean.text import clean_title
 from qilucrawl.export.to_jekyll import write_jekyll
 from qilucrawl.extract import ExtractError, extract
@@ -102,6 +102,9 @@ def assert_valid_article(article: Article) -> None:
     for value in (article.title, article.body_text, article.body_html, article.source or "", *article.authors):
         assert not re.search("[\ud800-\udfff\x00]", value)
         value.encode("utf-8")  # SQLite and every export write UTF-8
+    # render() writes body_html without a sanitizer pass: the allow-list sanitizer (nh3) must
+    # find nothing to change in it — no tag, attribute or URL outside the list, no unbalanced tag.
+    assert sanitize(article.body_html) == article.body_html
     root = lxml.html.fragment_fromstring(article.body_html or "<p></p>", create_parent="div")
     for element in root.iter():
         if element is root:
