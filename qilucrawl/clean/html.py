@@ -129,22 +129,10 @@ class _BlockBuilder:
         self._inline: list[_Tag] = []  # inline tags open around the walk's position
 
     def walk(self, element: lxml.html.HtmlElement) -> None:
-        tag = element.tag.lower() if isinstance(element.tag, str) else ""
-        if tag == "img":
-            self._image(element)
-        elif tag == "br":
-            self.flush()
-        elif tag == "table" and _is_data_table(element):
-            self.flush()
-            self._table(element)
-        elif tag in _BLOCK_TAGS or tag == "table":
-            self.flush()
-            centered = tag == "center" or bool(_CENTERED_STYLE.search(element.get("style") or ""))
-            centered = centered or (element.get("align") or "").lower() == "center"
-            self._stack.append((tag, id(element), centered))
-            self._children(element)
-            self.flush()
-            self._stack.pop()
+        tag = element.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
+        if tag in _BLOCK_TAGS:
+            self._block(element, tag)
         elif tag in _INLINE_KEEP:
             opening = _Tag(f"<{_INLINE_KEEP[tag]}>")
             self._html.append(opening)
@@ -152,20 +140,40 @@ class _BlockBuilder:
             self._children(element)
             self._inline.pop()
             self._html.append(_Tag(f"</{_INLINE_KEEP[tag]}>"))
+        elif tag == "br":
+            self.flush()
+        elif tag == "img":
+            self._image(element)
+        elif tag == "table":
+            if _is_data_table(element):
+                self.flush()
+                self._table(element)
+            else:  # a layout table: its cells are blocks like any other
+                self._block(element, tag)
         else:  # span, a, font …: keep the text, drop the markup
             self._children(element)
-        if element.tail:
-            self._add_text(element.tail)
+        tail = element.tail
+        if tail:
+            self._text.append(tail)
+            self._html.append(tail)
+
+    def _block(self, element: lxml.html.HtmlElement, tag: str) -> None:
+        self.flush()
+        style = element.get("style")
+        centered = tag == "center" or (style is not None and _CENTERED_STYLE.search(style) is not None)
+        centered = centered or (element.get("align") or "").lower() == "center"
+        self._stack.append((tag, id(element), centered))
+        self._children(element)
+        self.flush()
+        self._stack.pop()
 
     def _children(self, element: lxml.html.HtmlElement) -> None:
-        if element.text:
-            self._add_text(element.text)
+        text = element.text
+        if text:
+            self._text.append(text)
+            self._html.append(text)
         for child in element:
             self.walk(child)
-
-    def _add_text(self, text: str) -> None:
-        self._text.append(text)
-        self._html.append(text)
 
     def _kind(self) -> str:
         for tag, _, _ in reversed(self._stack):
@@ -186,12 +194,16 @@ class _BlockBuilder:
     def flush(self) -> None:
         # Called at both ends of every block element and at each <br>: most calls find nothing
         # or only the line breaks between tags, which need no normalizing to be dropped.
-        raw = "".join(self._text)
         # A block cut inside <strong> (by a <br> or a <p>) leaves the rest of it bold: the
         # next block starts with the inline tags still open, as a browser would show it.
+        if not self._text:
+            if self._html != self._inline:
+                self._html = list(self._inline)
+            return
+        raw = "".join(self._text)
         parts, self._html = self._html, list(self._inline)
-        self._text.clear()
-        if not raw or raw.isspace():
+        self._text = []
+        if raw.isspace():
             return
         text = normalize_paragraph(raw)
         if not text:

@@ -7,9 +7,10 @@ A parser only finds things: it returns raw strings and the body's HTML.  Turning
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 import lxml.etree
 import lxml.html
@@ -95,8 +96,15 @@ def xpaths(*expressions: str) -> tuple[lxml.etree.XPath, ...]:
 def first_text(root: lxml.html.HtmlElement, *paths: lxml.etree.XPath) -> str | None:
     """Text of the first element (or attribute) found that has any; paths tried in turn."""
     for path in paths:
-        for found in path(root):
-            text = found if isinstance(found, str) else found.text_content()
-            if text.strip():
-                return str(text)
+        if (text := text_of_first(path(root))) is not None:
+            return text
+    return None
+
+
+def text_of_first(found: Iterable[Any]) -> str | None:
+    """Text of the first of these elements (or attribute values) that has any."""
+    for item in found:
+        text = item if isinstance(item, str) else item.text_content()
+        if text.strip():
+            return str(text)
     return None
