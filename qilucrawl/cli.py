@@ -511,10 +511,3 @@ def demo_server(port: int, edition: int) -> None:
     except KeyboardInterrupt:
         server.stop()
 
-
-def main() -> None:
-    cli()
-
-
-if __name__ == "__main__":
-    main()
