@@ -48,6 +48,9 @@ _CENTERED_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 # come first; src is the picture only when none of them is there.
 _IMG_SOURCES = ("data-original", "data-src", "data-lazy-src", "data-echo", "original", "src")
 _MAX_CAPTION = 80
+# Text already decoded (and made XML-safe) to UTF-8 bytes: the encoding is known, never sniffed.
+UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+_FULL_HTML = re.compile(r"\s*<(?:html|!doctype)", re.I)
 _EMPTY_PAIR = re.compile(r"<(strong|em|sup|sub)>\s*</\1>")
 _SPACES = re.compile(r" {2,}")
 # A space just inside a block's first opening or last closing tag (``<strong> 标题 </strong>``).
@@ -82,6 +85,14 @@ def parse_fragment(fragment: str) -> lxml.html.HtmlElement:
     fragment = xml_safe(fragment)
     if not fragment.strip():
         return lxml.html.Element("div")
+    if not _FULL_HTML.match(fragment):  # the common case: the <body> the parser makes is the <div>
+        document = lxml.html.document_fromstring(f"<html><body>{fragment}</body></html>".encode(), parser=UTF8_PARSER)
+        body = document.find("body")
+        if body is not None:
+            body.tag = "div"
+            body.attrib.clear()
+            body.tail = None
+            return body
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
@@ -97,7 +108,7 @@ def drop_unwanted(root: lxml.html.HtmlElement) -> None:
         tag = element.tag if isinstance(element.tag, str) else None
         if tag is None:  # comment or processing instruction
             doomed.append(element)
-        elif tag.lower() in _DROP_TAGS or _is_hidden(element):
+        elif _unwanted(element, tag.lower()):
             doomed.append(element)
     for element in doomed:
         if element is not root and element.getparent() is not None:
@@ -105,6 +116,10 @@ def drop_unwanted(root: lxml.html.HtmlElement) -> None:
                 element.drop_tag()  # what libxml2 put inside it is the text after it
             else:
                 element.drop_tree()
+
+
+def _unwanted(element: lxml.html.HtmlElement, tag: str) -> bool:
+    return tag in _DROP_TAGS or _is_hidden(element)
 
 
 def _is_hidden(element: lxml.html.HtmlElement) -> bool:
@@ -129,8 +144,22 @@ class _BlockBuilder:
         self._inline: list[_Tag] = []  # inline tags open around the walk's position
 
     def walk(self, element: lxml.html.HtmlElement) -> None:
+        """Cut ``element`` and what is inside it into blocks; what drop_unwanted would remove
+        (scripts, hidden elements, comments) is skipped, its tail kept, as drop_tree keeps it."""
         tag = element.tag
-        tag = tag.lower() if isinstance(tag, str) else ""
+        if not isinstance(tag, str):  # a comment or processing instruction
+            tag = ""
+        else:
+            tag = tag.lower()
+            if tag in _VOID_READ_AS_CONTAINERS:
+                tag = ""  # what libxml2 put inside it is the text after it: read as a span
+            elif _unwanted(element, tag):
+                self._tail(element)
+                return
+        self._visit(element, tag)
+        self._tail(element)
+
+    def _visit(self, element: lxml.html.HtmlElement, tag: str) -> None:
         if tag in _BLOCK_TAGS:
             self._block(element, tag)
         elif tag in _INLINE_KEEP:
@@ -145,13 +174,16 @@ class _BlockBuilder:
         elif tag == "img":
             self._image(element)
         elif tag == "table":
+            drop_unwanted(element)  # a data table's cells are read whole (text_content), not walked
             if _is_data_table(element):
                 self.flush()
                 self._table(element)
             else:  # a layout table: its cells are blocks like any other
                 self._block(element, tag)
-        else:  # span, a, font …: keep the text, drop the markup
+        elif tag:  # span, a, font …: keep the text, drop the markup
             self._children(element)
+
+    def _tail(self, element: lxml.html.HtmlElement) -> None:
         tail = element.tail
         if tail:
             self._text.append(tail)
@@ -288,9 +320,9 @@ def image_url(element: lxml.html.HtmlElement, base_url: str | None) -> str | Non
 def blocks_from_html(fragment: str | lxml.html.HtmlElement, base_url: str | None = None) -> list[Block]:
     """Cut a body into blocks (scripts, hidden elements and markup noise removed)."""
     root = parse_fragment(fragment) if isinstance(fragment, str) else fragment
-    drop_unwanted(root)
     builder = _BlockBuilder(base_url)
-    builder.walk(root)
+    tag = root.tag.lower() if isinstance(root.tag, str) else "div"
+    builder._visit(root, tag)  # the root itself is kept, whatever its style says
     builder.flush()
     return pair_captions(builder.blocks)
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import lxml.etree
 import lxml.html
 
+from qilucrawl.clean.html import UTF8_PARSER
 from qilucrawl.clean.text import xml_safe
 from qilucrawl.items import Image, Page
 
@@ -62,12 +63,11 @@ class Document:
         if not cleaned.strip():
             raise ExtractError("empty page")
         try:
-            return lxml.html.document_fromstring(cleaned.encode("utf-8"), parser=_UTF8_PARSER)
+            return lxml.html.document_fromstring(cleaned.encode("utf-8"), parser=UTF8_PARSER)
         except Exception as error:  # lxml raises several unrelated types on hostile input
             raise ExtractError(f"unparseable HTML: {error}") from error
 
 
-_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
 
 
 class Parser(Protocol):
