@@ -83,9 +83,55 @@ class Parser(Protocol):
 # --- selector helpers shared by the site parsers ----------------------------------------------
 
 
-def has_class(name: str) -> str:
-    """XPath predicate for one class among several, in any order."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+class Landmarks:
+    """The elements a site parser reads, named ``#id`` or ``.class``, found in one pass.
+
+    An XPath call walks the whole page however little it finds: a parser asking one per field
+    walked it a dozen times, more than the parse itself cost.  This walks it once, collecting
+    every ``id`` and ``class`` value, and the parser picks its fields from what was found, in
+    page order.
+    """
+
+    def __init__(self, *names: str) -> None:
+        self._ids = {name[1:] for name in names if name.startswith("#")}
+        self._classes = {name[1:] for name in names if name.startswith(".")}
+
+    # Attribute values, not elements: libxml2 tests a predicate on every node slowly, and an
+    # element proxy costs more than a string; only the elements named are made into proxies.
+    _values = lxml.etree.XPath("//@id | //@class")
+
+    def __call__(self, root: lxml.html.HtmlElement) -> Found:
+        named: dict[str, list[tuple[int, lxml.html.HtmlElement]]] = {}
+        for position, value in enumerate(self._values(root)):
+            if value.attrname == "id":
+                if value in self._ids:
+                    named.setdefault(f"#{value}", []).append((position, value.getparent()))
+            elif tokens := self._classes.intersection(value.split()):
+                element = value.getparent()
+                for token in tokens:
+                    named.setdefault(f".{token}", []).append((position, element))
+        return Found(named)
+
+
+class Found:
+    """What :class:`Landmarks` found on one page."""
+
+    def __init__(self, named: dict[str, list[tuple[int, lxml.html.HtmlElement]]]) -> None:
+        self._named = named
+
+    def all(self, *names: str, inside: str | None = None) -> list[lxml.html.HtmlElement]:
+        """Elements with any of these names, in page order; only those within an ``inside``
+        element when given (the CSS descendant selector ``inside name``)."""
+        found = sorted((pair for name in names for pair in self._named.get(name, ())), key=lambda pair: pair[0])
+        elements = list(dict.fromkeys(element for _, element in found))  # one element, two names
+        if inside is None:
+            return elements
+        containers = self.all(inside)
+        return [e for e in elements if any(a in containers for a in e.iterancestors())]
+
+    def text(self, *names: str, inside: str | None = None) -> str | None:
+        """Text of the first of those elements that has any."""
+        return text_of_first(self.all(*names, inside=inside))
 
 
 def xpaths(*expressions: str) -> tuple[lxml.etree.XPath, ...]:

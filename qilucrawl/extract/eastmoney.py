@@ -21,7 +21,15 @@ import lxml.etree
 import lxml.html
 
 from qilucrawl.clean.boilerplate import drop_noise_containers
-from qilucrawl.extract.base import Document, RawArticle, first_text, has_class, xpaths
+from qilucrawl.extract.base import (
+    Document,
+    Found,
+    Landmarks,
+    RawArticle,
+    first_text,
+    text_of_first,
+    xpaths,
+)
 
 NAME = "eastmoney"
 HOST = "eastmoney.com"
@@ -51,44 +59,42 @@ class _Layout:
     """What both layouts share: body, abstract and the title fallbacks."""
 
     version = ""
-    _title: tuple[lxml.etree.XPath, ...] = ()
-    _fallback_title = xpaths("//meta[@property='og:title' or @name='og:title']/@content", "//title")
-    _body = lxml.etree.XPath("//*[@id='ContentBody']")
-    _summary = xpaths(
-        f"//*[{has_class('b-review')}]", f"//*[{has_class('abstract')}]//*[{has_class('txt')}]"
-    )
+    _fallback_title = xpaths("//h1", "//meta[@property='og:title' or @name='og:title']/@content", "//title")
 
-    def parse(self, doc: Document) -> RawArticle:
+    def parse(self, doc: Document, found: Found) -> RawArticle:
         root = doc.tree
         return RawArticle(
             parser=f"{NAME}/{self.version}",
-            body=self.body(root),
-            title=first_text(root, *self._title) or first_text(root, *self._fallback_title),
-            published=self.published(root),
-            authors=self.authors(root),
-            source=self.source(root),
-            summary=first_text(root, *self._summary),
+            body=self.body(found),
+            title=self.title(found) or first_text(root, *self._fallback_title),
+            published=self.published(found),
+            authors=self.authors(found),
+            source=self.source(found),
+            summary=found.text(".b-review") or found.text(".txt", inside=".abstract"),
             base_url=doc.url,
             info_code=info_code_from_url(doc.url),
         )
 
-    def body(self, root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-        found = self._body(root)
-        if not found:
+    def body(self, found: Found) -> lxml.html.HtmlElement | None:
+        elements = found.all("#ContentBody")
+        if not elements:
             return None
         # A copy: the generic fallback may still need the untouched tree.
-        body = copy.deepcopy(found[0])
+        body = copy.deepcopy(elements[0])
         body.tail = None  # text after the body element is not the article
         drop_noise_containers(body)
         return body
 
-    def published(self, root: lxml.html.HtmlElement) -> str | None:
+    def title(self, found: Found) -> str | None:
         raise NotImplementedError
 
-    def source(self, root: lxml.html.HtmlElement) -> str | None:
+    def published(self, found: Found) -> str | None:
         raise NotImplementedError
 
-    def authors(self, root: lxml.html.HtmlElement) -> list[str]:
+    def source(self, found: Found) -> str | None:
+        raise NotImplementedError
+
+    def authors(self, found: Found) -> list[str]:
         raise NotImplementedError
 
 
@@ -96,26 +102,24 @@ class V1(_Layout):
     """Older layout: ``div.newsContent`` with ``h1``, ``div.time``, ``div.source``."""
 
     version = "V1"
-    _title = xpaths(f"//*[{has_class('newsContent')}]//h1", "//h1")
+    _data_source = lxml.etree.XPath(".//*[@data-source]/@data-source")
+
+    def title(self, found: Found) -> str | None:
+        return text_of_first(h1 for header in found.all(".newsContent") for h1 in header.iter("h1"))
+
     # Inside the article header first; a page whose header lost its wrapper still has the divs.
-    _time = xpaths(
-        f"//*[{has_class('newsContent')}]//*[{has_class('time')}]", f"//div[{has_class('time')}]"
-    )
-    _source = xpaths(
-        f"//*[{has_class('newsContent')}]//*[{has_class('source')}]",
-        f"//*[{has_class('newsContent')}]//*[@data-source]/@data-source",
-        f"//div[{has_class('source')}]",
-    )
-    _author = xpaths(f"//*[{has_class('newsContent')}]//*[{has_class('author')}]")
+    def published(self, found: Found) -> str | None:
+        return found.text(".time", inside=".newsContent") or text_of_first(_divs(found.all(".time")))
 
-    def published(self, root: lxml.html.HtmlElement) -> str | None:
-        return first_text(root, *self._time)
+    def source(self, found: Found) -> str | None:
+        return (
+            found.text(".source", inside=".newsContent")
+            or text_of_first(value for header in found.all(".newsContent") for value in self._data_source(header))
+            or text_of_first(_divs(found.all(".source")))
+        )
 
-    def source(self, root: lxml.html.HtmlElement) -> str | None:
-        return first_text(root, *self._source)
-
-    def authors(self, root: lxml.html.HtmlElement) -> list[str]:
-        author = first_text(root, *self._author)
+    def authors(self, found: Found) -> list[str]:
+        author = found.text(".author", inside=".newsContent")
         return [author] if author else []
 
 
@@ -123,35 +127,40 @@ class V2(_Layout):
     """Newer layout: ``div.infos > div.item`` lines and ``div.txtinfos#ContentBody``."""
 
     version = "V2"
-    # The newer layout shows the title in a div just above the infos line, or in an h1.
-    _title = xpaths(
-        f"//*[{has_class('infos')}]/preceding-sibling::*[{has_class('title')}]",
-        f"//*[{has_class('infos')}]/preceding-sibling::h1",
-        "//h1",
-    )
-    _items = lxml.etree.XPath(f"//*[{has_class('infos')}]//*[{has_class('item')}]")
 
-    def _item(self, root: lxml.html.HtmlElement, wanted: re.Pattern[str]) -> str | None:
+    def title(self, found: Found) -> str | None:
+        # The title sits in a div just above the infos line, or in an h1 there.
+        above = [e for infos in found.all(".infos") for e in reversed(list(infos.itersiblings(preceding=True)))]
+        return text_of_first(e for e in above if "title" in (e.get("class") or "").split()) or text_of_first(
+            e for e in above if e.tag == "h1"
+        )
+
+    def _item(self, found: Found, wanted: re.Pattern[str]) -> str | None:
         """The item ``wanted`` finds, from where it matched: one item may hold several fields."""
-        for element in self._items(root):
+        for element in found.all(".item", inside=".infos"):
             text = element.text_content()
             if match := wanted.search(text):
                 return text[match.start() :]
         return None
 
-    def published(self, root: lxml.html.HtmlElement) -> str | None:
-        return self._item(root, _DATE_ITEM)
+    def published(self, found: Found) -> str | None:
+        return self._item(found, _DATE_ITEM)
 
-    def source(self, root: lxml.html.HtmlElement) -> str | None:
-        return self._item(root, _SOURCE_ITEM)
+    def source(self, found: Found) -> str | None:
+        return self._item(found, _SOURCE_ITEM)
 
-    def authors(self, root: lxml.html.HtmlElement) -> list[str]:
-        author = self._item(root, _AUTHOR_ITEM)
+    def authors(self, found: Found) -> list[str]:
+        author = self._item(found, _AUTHOR_ITEM)
         return [author] if author else []
 
 
-_V2_MARKER = lxml.etree.XPath(
-    f"boolean(//*[{has_class('txtinfos')}] | //*[{has_class('infos')}])"
+def _divs(elements: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
+    return [e for e in elements if e.tag == "div"]
+
+
+_LANDMARKS = Landmarks(
+    "#ContentBody", ".newsContent", ".time", ".source", ".author", ".b-review", ".abstract", ".txt",
+    ".infos", ".item", ".txtinfos",
 )
 
 
@@ -169,7 +178,8 @@ class EastmoneyParser:
         return bool(_BODY_MARKER.search(doc.text) and _LAYOUT_MARKER.search(doc.text))
 
     def parse(self, doc: Document) -> RawArticle:
-        return self.layout(doc).parse(doc)
+        found = _LANDMARKS(doc.tree)
+        return self.layout(found).parse(doc, found)
 
-    def layout(self, doc: Document) -> _Layout:
-        return self._layouts["V2" if _V2_MARKER(doc.tree) else "V1"]
+    def layout(self, found: Found) -> _Layout:
+        return self._layouts["V2" if found.all(".txtinfos", ".infos") else "V1"]

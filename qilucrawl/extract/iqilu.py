@@ -19,7 +19,7 @@ import lxml.etree
 import lxml.html
 
 from qilucrawl.clean.boilerplate import drop_noise_containers
-from qilucrawl.extract.base import Document, RawArticle, first_text, text_of_first
+from qilucrawl.extract.base import Document, Found, Landmarks, RawArticle, first_text
 
 NAME = "iqilu"
 VERSION = "V1"
@@ -80,11 +80,8 @@ class IqiluParser:
     _title = lxml.etree.XPath("//h1")
     _og_title = lxml.etree.XPath("//meta[@property='og:title' or @name='og:title']/@content")
     _page_title = lxml.etree.XPath("//title")
-    # Every field's element in one pass over the page (an XPath call costs about a third of
-    # the page's parse however small the page; one per field cost more than the parse).
-    _landmarks = lxml.etree.XPath(
-        "//*[@id='pubtime_baidu' or @id='author_baidu' or @id='source_baidu' or @id='context'"
-        " or contains(@class, 'subtitle') or contains(@class, 'sub-title') or contains(@class, 'article-main')]"
+    _landmarks = Landmarks(
+        "#pubtime_baidu", "#author_baidu", "#source_baidu", "#context", ".subtitle", ".sub-title", ".article-main"
     )
     # div#context holds the paragraphs on older pages; newer ones have only div.article-main.
     _bodies = ("#context", ".article-main")
@@ -97,16 +94,16 @@ class IqiluParser:
 
     def parse(self, doc: Document) -> RawArticle:
         root = doc.tree
-        found = _by_landmark(self._landmarks(root))
-        author = text_of_first(found.get("#author_baidu", ()))
+        found = self._landmarks(root)
+        author = found.text("#author_baidu")
         return RawArticle(
             parser=f"{NAME}/{VERSION}",
             body=self._body(found, doc.url),
             title=self._title_text(root),
-            subtitle=text_of_first(found.get(".subtitle", ())),
-            published=text_of_first(found.get("#pubtime_baidu", ())),
+            subtitle=found.text(".subtitle", ".sub-title"),
+            published=found.text("#pubtime_baidu"),
             authors=[author] if author else [],
-            source=text_of_first(found.get("#source_baidu", ())),
+            source=found.text("#source_baidu"),
             base_url=doc.url,
             info_code=iqilu_info_code(article_id) if (article_id := iqilu_article_id(doc.url or "")) else None,
         )
@@ -119,31 +116,16 @@ class IqiluParser:
                 return str(text)
         return first_text(root, self._og_title, self._page_title)
 
-    def _body(self, found: dict[str, list[lxml.html.HtmlElement]], url: str | None) -> lxml.html.HtmlElement | None:
+    def _body(self, found: Found, url: str | None) -> lxml.html.HtmlElement | None:
         for landmark in self._bodies:
-            if found.get(landmark):
+            if elements := found.all(landmark):
                 # A copy: the generic fallback may still need the untouched tree.
-                body = copy.deepcopy(found[landmark][0])
+                body = copy.deepcopy(elements[0])
                 body.tail = None  # text after the body element is not the article
                 drop_noise_containers(body)
                 _drop_pager(body, url)
                 return body
         return None
-
-
-_CLASS_LANDMARKS = {"subtitle": ".subtitle", "sub-title": ".subtitle", "article-main": ".article-main"}
-
-
-def _by_landmark(elements: list[lxml.html.HtmlElement]) -> dict[str, list[lxml.html.HtmlElement]]:
-    """The landmark elements by ``#id`` / ``.class`` (sub-title counted as subtitle), in page order."""
-    found: dict[str, list[lxml.html.HtmlElement]] = {}
-    for element in elements:
-        if ident := element.get("id"):
-            found.setdefault(f"#{ident}", []).append(element)
-        named = {_CLASS_LANDMARKS[c] for c in (element.get("class") or "").split() if c in _CLASS_LANDMARKS}
-        for landmark in sorted(named):
-            found.setdefault(landmark, []).append(element)
-    return found
 
 
 def _in_logo(element: lxml.html.HtmlElement) -> bool:
