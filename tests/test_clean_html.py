@@ -106,6 +106,17 @@ def test_rendered_markup_needs_no_sanitizing():
     assert '<img src="http://i.test/a.png?x=&lt;b&gt;&amp;y=\'1\'">' in html and "&lt;script&gt;" in html
 
 
+def test_comments_hidden_elements_and_unclosed_embeds_leave_the_text_around_them():
+    html, text = _render('<p>前<embed src="a.swf">后面的字</p><!-- 注释 -->尾<div style="display: none">隐藏</div>可见')
+    assert text == "前后面的字\n\n尾可见" and sanitize(html) == html
+
+
+def test_the_deepest_nesting_libxml2_keeps_is_walked():
+    depth = 250  # libxml2 drops elements nested deeper than 256 levels
+    html, text = _render("<div>" * depth + "深处" + "</div>" * depth)
+    assert text == "深处" and html == "<p>深处</p>"
+
+
 def test_sanitize_is_an_allow_list():
     dirty = '<p class="x" style="color:red" onmouseover="x()">a<a href="http://x">b</a><object>c</object><img src="http://i/x.png" onerror="y"></p>'
     clean = sanitize(dirty)

@@ -143,23 +143,21 @@ class _BlockBuilder:
         self._stack: list[tuple[str, int, bool]] = []  # (tag, id, centered) of open blocks
         self._inline: list[_Tag] = []  # inline tags open around the walk's position
 
-    def walk(self, element: lxml.html.HtmlElement) -> None:
+    def walk(self, element: lxml.html.HtmlElement, top: bool = False) -> None:
         """Cut ``element`` and what is inside it into blocks; what drop_unwanted would remove
-        (scripts, hidden elements, comments) is skipped, its tail kept, as drop_tree keeps it."""
+        (scripts, hidden elements, comments) is skipped, its tail kept, as drop_tree keeps it.
+        Two frames per level of nesting (walk, then _block or _children), and libxml2 nests at
+        most 256 levels: well inside Python's recursion limit."""
         tag = element.tag
         if not isinstance(tag, str):  # a comment or processing instruction
-            tag = ""
-        else:
-            tag = tag.lower()
-            if tag in _VOID_READ_AS_CONTAINERS:
-                tag = ""  # what libxml2 put inside it is the text after it: read as a span
-            elif _unwanted(element, tag):
-                self._tail(element)
-                return
-        self._visit(element, tag)
-        self._tail(element)
-
-    def _visit(self, element: lxml.html.HtmlElement, tag: str) -> None:
+            self._tail(element)
+            return
+        tag = tag.lower()
+        if tag in _VOID_READ_AS_CONTAINERS:
+            tag = "span"  # what libxml2 put inside it is the text after it: read it as text
+        elif not top and _unwanted(element, tag):
+            self._tail(element)
+            return
         if tag in _BLOCK_TAGS:
             self._block(element, tag)
         elif tag in _INLINE_KEEP:
@@ -180,8 +178,10 @@ class _BlockBuilder:
                 self._table(element)
             else:  # a layout table: its cells are blocks like any other
                 self._block(element, tag)
-        elif tag:  # span, a, font …: keep the text, drop the markup
+        else:  # span, a, font …: keep the text, drop the markup
             self._children(element)
+        if not top:
+            self._tail(element)
 
     def _tail(self, element: lxml.html.HtmlElement) -> None:
         tail = element.tail
@@ -195,13 +195,16 @@ class _BlockBuilder:
         centered = tag == "center" or (style is not None and _CENTERED_STYLE.search(style) is not None)
         centered = centered or (element.get("align") or "").lower() == "center"
         self._stack.append((tag, id(element), centered))
-        self._children(element)
+        if text := element.text:  # _children, inline: one frame less per level
+            self._text.append(text)
+            self._html.append(text)
+        for child in element:
+            self.walk(child)
         self.flush()
         self._stack.pop()
 
     def _children(self, element: lxml.html.HtmlElement) -> None:
-        text = element.text
-        if text:
+        if text := element.text:
             self._text.append(text)
             self._html.append(text)
         for child in element:
@@ -321,8 +324,7 @@ def blocks_from_html(fragment: str | lxml.html.HtmlElement, base_url: str | None
     """Cut a body into blocks (scripts, hidden elements and markup noise removed)."""
     root = parse_fragment(fragment) if isinstance(fragment, str) else fragment
     builder = _BlockBuilder(base_url)
-    tag = root.tag.lower() if isinstance(root.tag, str) else "div"
-    builder._visit(root, tag)  # the root itself is kept, whatever its style says
+    builder.walk(root, top=True)  # the root itself is kept, whatever its style says
     builder.flush()
     return pair_captions(builder.blocks)
 
