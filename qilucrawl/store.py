@@ -440,11 +440,17 @@ class Store:
         category: str | None = None,
         changed_since_run: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Articles matching the filters, streamed (constant memory), in the order they were
-        first stored: the file's own order, read front to back — ordering a large archive by
-        date instead reads it in random order, several times slower."""
+        """Articles matching the filters, streamed (constant memory).
+
+        Without a date or medium filter they come in the order they were first stored: the
+        file's own order, read front to back (ordering a large archive by date instead reads it
+        in random order, several times slower).  With one, they come in publish-time order,
+        straight off the (source,) published_at index: sorting the matches into storage order
+        would copy every whole row through a temporary B-tree first.
+        """
         where, params = article_filters(since, until, source, category, changed_since_run)
-        sql = f"{_READ_SQL}{where} ORDER BY a.rowid"
+        by_date = since or until or source
+        sql = f"{_READ_SQL}{where} ORDER BY {'a.published_at, a.rowid' if by_date else 'a.rowid'}"
         for row in self.db.query(sql, params):
             yield decode_row(row)
 

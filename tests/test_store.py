@@ -69,3 +69,15 @@ def test_an_archive_from_schema_2_is_migrated(tmp_path):
     assert "last_seen_at" not in store.db["articles"].columns_dict
     assert store.get(CODE)["last_seen_at"] == "2025-01-01T00:00:00+08:00"
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_reads_come_in_storage_order_or_with_a_date_filter_in_date_order(tmp_path):
+    store = Store(tmp_path / "a.db")
+    times = ["2026-11-18 09:30:00", "2026-11-16 08:00:00", "2026-11-17 12:00:00", "2026-11-16 08:00:00"]
+    codes = [f"NW20261118000000000{i}" for i in range(4)]
+    store.save_articles([article(f"<p>第{i}篇。</p>", code, time) for i, (code, time) in enumerate(zip(codes, times))])
+    assert [r["info_code"] for r in store.iter_articles()] == codes
+    by_date = [codes[1], codes[3], codes[2], codes[0]]  # ties in storage order
+    assert [r["info_code"] for r in store.iter_articles(since="2026-11-01")] == by_date
+    assert [r["info_code"] for r in store.iter_articles(source="齐鲁网")] == by_date
+    assert [r["info_code"] for r in store.iter_articles(until="2026-11-18")] == by_date[:3]
