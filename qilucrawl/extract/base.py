@@ -68,8 +68,6 @@ class Document:
             raise ExtractError(f"unparseable HTML: {error}") from error
 
 
-
-
 class Parser(Protocol):
     """One kind of page.  ``matches`` must be cheap; ``parse`` may raise ExtractError."""
 
