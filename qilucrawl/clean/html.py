@@ -105,10 +105,8 @@ def drop_unwanted(root: lxml.html.HtmlElement) -> None:
     """Remove scripts, embeds, forms, hidden elements and comments, in place."""
     doomed = []
     for element in root.iter():
-        tag = element.tag if isinstance(element.tag, str) else None
-        if tag is None:  # comment or processing instruction
-            doomed.append(element)
-        elif _unwanted(element, tag.lower()):
+        tag = element.tag
+        if not isinstance(tag, str) or _unwanted(element, tag.lower()):  # str: not a comment
             doomed.append(element)
     for element in doomed:
         if element is not root and element.getparent() is not None:
@@ -264,7 +262,7 @@ class _BlockBuilder:
                 rows.append(cells)
         if rows:
             text = "\n".join(" ".join(cell for cell in row if cell) for row in rows)
-            ancestors, centered = self._context()
+            ancestors, _ = self._context()
             self.blocks.append(Block("table", text, rows=rows, ancestors=ancestors))
 
 
