@@ -6,8 +6,8 @@
 
 Baseline, same run, same input: raw ``sqlite3`` ``executemany`` INSERTs of the same rows —
 the article row, its page row and its full-text index row, built from the same Article objects inside the timing (JSON
-lists, zlib-compressed page, sha256, the index's one-token-per-character text made with one
-``str.translate``) — into the same schema (created by ``Store``), with the
+lists, zlib-compressed page, sha256, the index's text of neighbouring character pairs made by
+``qilucrawl.search.segment``) — into the same schema (created by ``Store``), with the
 same PRAGMAs (WAL, ``synchronous=NORMAL``) and the same batches and transactions.  It is what
 any writer of those rows must at least do; it skips the product's dedup look-up, revision
 logic and run counters.  Target: the store ≥ 50% of the raw rate.
