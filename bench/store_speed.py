@@ -35,7 +35,7 @@ from bench.figures import Figure, bench_main, say
 from qilucrawl import settings
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import Article
-from qilucrawl.search import search_key
+from qilucrawl.search import search_key, segment
 from qilucrawl.store import ARTICLE_COLUMNS, Store
 
 ARTICLES = {"quick": 3_000, "default": 10_000, "full": 30_000}
@@ -83,7 +83,6 @@ def raw_rates(path: Path, count: int) -> tuple[float, float]:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    fts = synthetic.fts_segmenter() if _has_fts(conn) else None
     started = time.perf_counter()
     for batch in batches(articles):
         now = now_iso()
@@ -100,19 +99,17 @@ def raw_rates(path: Path, count: int) -> tuple[float, float]:
             assert page is not None
             pages.append((article.info_code, 1, 1, page.url, page.status, page.content_type,
                           page.fetched_at, sha256(page.body).hexdigest(), zlib.compress(page.body, 6)))
-            if fts is not None:
-                key = search_key(article.published_at, article.info_code)
-                index.append(((key, article.info_code, article.source),
-                              (key, fts(article.title or ""), fts(article.body_text))))
+            key = search_key(article.published_at, article.info_code)
+            index.append(((key, article.info_code, article.source),
+                          (key, segment(article.title or ""), segment(article.body_text))))
         with conn:
             conn.executemany(_ARTICLE_SQL, rows)
             conn.executemany(_SEEN_SQL, [(a.info_code, now, 1) for a in batch])
             conn.executemany(_PAGE_SQL, pages)
-            if index:
-                conn.executemany("INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)",
-                                 [keys for keys, _ in index])
-                conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                                 [texts for _, texts in index])
+            conn.executemany("INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)",
+                             [keys for keys, _ in index])
+            conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                             [texts for _, texts in index])
     insert = count / (time.perf_counter() - started)
     started = time.perf_counter()
     for batch in batches(articles):
@@ -122,10 +119,6 @@ def raw_rates(path: Path, count: int) -> tuple[float, float]:
     update = count / (time.perf_counter() - started)
     conn.close()
     return insert, update
-
-
-def _has_fts(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
 
 
 def run(size: str = "default") -> list[Figure]:

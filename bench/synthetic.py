@@ -13,7 +13,7 @@ import html
 import json
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -22,8 +22,6 @@ from qilucrawl.clean.media import category_slug, media_tag
 from qilucrawl.demo.server import CORPUS, load_feed
 from qilucrawl.items import FEED_TEXT, Article, Image, ListEntry, Page
 from qilucrawl.store import ARTICLE_COLUMNS
-
-from qilucrawl.search import segment
 
 BEIJING = timezone(timedelta(hours=8))
 MEDIA = ("齐鲁网", "大众日报", "齐鲁晚报", "济南日报", "青岛日报", "闪电新闻", "中国证券报", "证券时报")
@@ -157,9 +155,3 @@ def archive_row(fake: Fake, run_id: int) -> tuple:
         "revision": 1, "first_seen_at": when, "last_seen_at": when, "fetched_at": when, "run_id": run_id,
     }
     return tuple(row[name] for name in ARTICLE_COLUMNS)
-
-
-def fts_segmenter() -> Callable[[str], str] | None:
-    """The full-text index's text of a title or body: ``qilucrawl.search.segment`` itself (it
-    works run by run of Chinese characters)."""
-    return segment

@@ -219,20 +219,10 @@ class Store:
         conn = self.db.conn
         conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
         conn.execute("DELETE FROM search_keys")
-        taken: set[int] = set()
         done = 0
         cursor = conn.execute("SELECT info_code, published_at, source, title, body_text FROM articles")
         while rows := cursor.fetchmany(chunk):
-            keys, texts = [], []
-            for code, published, source, title, body in rows:
-                key = search_key(published, code)
-                while key in taken:
-                    key += 1
-                taken.add(key)
-                keys.append((key, code, source))
-                texts.append((key, segment(title), segment(body)))
-            self.db.conn.executemany(_KEY_SQL, keys)
-            self.db.conn.executemany(_FTS_SQL, texts)
+            self._index_rows(rows)
             done += len(rows)
         return done
 
@@ -252,14 +242,18 @@ class Store:
         conn.executemany("DELETE FROM search_keys WHERE key = ?", [(key,) for key, _, _ in old])
 
     def _index(self, articles: list[Article]) -> None:
+        self._index_rows([(a.info_code, a.published_at, a.source, a.title, a.body_text) for a in articles])
+
+    def _index_rows(self, rows: Iterable[tuple[str, str | None, str | None, str | None, str | None]]) -> None:
+        """Index (info_code, published_at, source, title, body_text) rows, each under its own key."""
         conn = self.db.conn
         texts = []
-        for article in articles:
-            key = search_key(article.published_at, article.info_code)
+        for code, published, source, title, body in rows:
+            key = search_key(published, code)
             while conn.execute("SELECT 1 FROM search_keys WHERE key = ?", [key]).fetchone():
                 key += 1  # another article of the same second took this slot
-            conn.execute(_KEY_SQL, [key, article.info_code, article.source])
-            texts.append((key, segment(article.title), segment(article.body_text)))
+            conn.execute(_KEY_SQL, [key, code, source])
+            texts.append((key, segment(title), segment(body)))
         conn.executemany(_FTS_SQL, texts)
 
     # --- runs ---------------------------------------------------------------------------------

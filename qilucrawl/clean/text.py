@@ -12,10 +12,8 @@ import re
 import unicodedata
 
 # Characters that take no space and carry no meaning in news text.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
-# The same set as a pattern: deleting through it is several times faster than str.translate
-# on Chinese text.
-_ZERO_WIDTH_RUN = re.compile("[" + "".join(map(chr, _ZERO_WIDTH)) + "]+")
+# (A pattern: deleting through it is several times faster than str.translate on Chinese text.)
+_ZERO_WIDTH_RUN = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]+")
 # Every space-like or control character, and line breaks: any run of them is one space.
 _SPACE_RUN = re.compile(
     r"[ \t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+"

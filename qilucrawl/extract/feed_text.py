@@ -45,12 +45,12 @@ class FeedTextParser:
         body = record[_first_key(record, _BODY_KEYS, str)]
         if not body.strip():
             raise ExtractError("no text or content in the response (blank)")
-        known_title = doc.page.entry.title if doc.page and doc.page.entry else None
-        raw = _from_body(body, known_title or _string(record, _TITLE_KEYS))
+        entry = doc.page.entry if doc.page else None
+        list_title = entry.title if entry and entry.title else None
+        raw = _from_body(body, list_title or _string(record, _TITLE_KEYS))
         # The list's title and time win: they are what the next run compares to decide that
         # an article is stored unchanged (a different spelling here would refetch it forever).
-        entry = doc.page.entry if doc.page else None
-        raw.title = (entry.title if entry and entry.title else None) or raw.title or _string(record, _TITLE_KEYS)
+        raw.title = list_title or raw.title or _string(record, _TITLE_KEYS)
         raw.published = (entry.published if entry and entry.published else None) or _string(record, _TIME_KEYS)
         raw.source = _string(record, _MEDIA_KEYS)
         author = _string(record, _AUTHOR_KEYS)
