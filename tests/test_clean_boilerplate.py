@@ -31,6 +31,13 @@ def test_editor_share_and_return_lines_are_dropped(line):
     assert facts.authors == []
 
 
+def test_an_editor_line_read_as_the_caption_of_an_end_icon_is_dropped():
+    blocks = blocks_from_html('<p>正文，讲述了事情的经过。</p><div><img src="http://x.test/end.png">本文来源：某某周刊责任编辑：杨某_NF4425</div>')
+    kept, facts = split_boilerplate(blocks)
+    assert [(b.kind, b.caption) for b in kept] == [("p", None), ("img", None)]
+    assert facts.removed == ["本文来源：某某周刊责任编辑：杨某_NF4425"]
+
+
 def test_related_article_list_is_dropped_with_its_items():
     kept, _ = _split("<p>正文。</p><p>相关新闻</p><ul><li>另一篇新闻标题一</li><li>另一篇新闻标题二</li></ul>")
     assert kept == ["正文。"]

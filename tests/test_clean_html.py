@@ -68,6 +68,22 @@ def test_a_long_paragraph_after_an_image_is_not_a_caption():
     assert blocks[0].caption is None and blocks[1].kind == "p"
 
 
+def test_caption_in_the_image_s_own_paragraph_on_a_long_page():
+    # The container is told apart from later paragraphs by its own identity: when that was
+    # id() of lxml's short-lived proxies, a later <p> reusing the id made the container look
+    # big, and the caption was read as a paragraph.
+    paragraphs = "".join(f"<p>第{i}段，这是一段正文内容，讲述了事情的经过和结果。</p>" for i in range(12))
+    blocks = blocks_from_html(f'<div><p>导语。</p><p class="f_center"><img src="/a.jpg">△市长在记者会上</p>{paragraphs}</div>', "http://x.test/")
+    assert [b.caption for b in blocks if b.kind == "img"] == ["△市长在记者会上"]
+    assert len(blocks) == 14
+
+
+def test_every_block_element_has_its_own_identity():
+    blocks = blocks_from_html("<div>" + "".join(f"<p>段落{i}。</p>" for i in range(8)) + "</div>")
+    assert len({b.ancestors[-1] for b in blocks}) == 8
+    assert len({b.ancestors[0] for b in blocks}) == 1  # the <div> around them all
+
+
 def test_entities_are_decoded_in_text_and_escaped_in_html():
     html, text = _render("<p>A&amp;B 与 a&lt;b 比较</p>")
     assert text == "A&B与a<b比较" or text == "A&B 与 a<b 比较"

@@ -82,6 +82,9 @@ def split_boilerplate(blocks: list[Block]) -> tuple[list[Block], BodyFacts]:
         if block.kind == "img" and _QR_CAPTION.search(block.caption or ""):
             facts.removed.append(block.caption or "")  # a QR code, not a photo of the story
             continue
+        if block.kind == "img" and block.caption and (_NOISE.search(block.caption) or _EDITOR.match(block.caption)):
+            facts.removed.append(block.caption)  # the line after an end-of-article icon
+            block.caption = None
         if block.kind in ("img", "table") or (len(text) > _SHORT and not skipping_related):
             skipping_related = False
             kept.append(block)

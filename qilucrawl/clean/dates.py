@@ -182,11 +182,14 @@ def date_from_url(url: str | None) -> date | None:
     return None
 
 
+_INFO_CODE_DATE = re.compile(r"[A-Z]{2}(\d{4})(\d{2})(\d{2})\d{10}")
+
+
 def date_from_info_code(info_code: str | None) -> date | None:
     """The date in an infoCode: ``NW202202202282305213`` -> 2022-02-20."""
     if not info_code:
         return None
-    match = re.fullmatch(r"[A-Z]{2}(\d{4})(\d{2})(\d{2})\d{10}", info_code)
+    match = _INFO_CODE_DATE.fullmatch(info_code)
     if match is None:
         return None
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -76,7 +77,7 @@ class Block:
     src: str | None = None  # img only
     caption: str | None = None  # img only
     centered: bool = False
-    ancestors: tuple[int, ...] = ()  # ids of the block elements around it, for caption pairing
+    ancestors: tuple[int, ...] = ()  # numbers of the block elements around it, for caption pairing
     rows: list[list[str]] = field(default_factory=list)  # table only
 
 
@@ -126,6 +127,24 @@ def _is_hidden(element: lxml.html.HtmlElement) -> bool:
     return bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
+_BLOCK_KINDS = {**_HEADINGS, "li": "li", "blockquote": "quote", "figcaption": "caption"}
+
+
+class _Level(NamedTuple):
+    """What a block cut inside one open block element inherits from it and those around it."""
+
+    kind: str  # set by the nearest heading, li, blockquote or figcaption; else "p"
+    # The open block elements by number (not id(): lxml makes a new proxy object for an element
+    # each time it is reached, and a freed proxy's id comes back for a different element).
+    ancestors: tuple[int, ...]  # <html> and <body> left out
+    centered: bool  # this element or its parent is centered
+    self_centered: bool
+
+    def inner(self, tag: str, ident: int, centered: bool) -> _Level:
+        ancestors = self.ancestors if tag in ("html", "body") else (*self.ancestors, ident)
+        return _Level(_BLOCK_KINDS.get(tag, self.kind), ancestors, centered or self.self_centered, centered)
+
+
 class _Tag(str):
     """One of our own inline tags, as opposed to page text that merely looks like one."""
 
@@ -138,7 +157,8 @@ class _BlockBuilder:
         self.blocks: list[Block] = []
         self._html: list[str] = []  # text runs and _Tag markers
         self._text: list[str] = []
-        self._stack: list[tuple[str, int, bool]] = []  # (tag, id, centered) of open blocks
+        self._stack: list[_Level] = [_Level("p", (), False, False)]  # the open block elements
+        self._opened = 0  # block elements opened so far: each one's number, its identity
         self._inline: list[_Tag] = []  # inline tags open around the walk's position
 
     def walk(self, element: lxml.html.HtmlElement, top: bool = False) -> None:
@@ -192,7 +212,8 @@ class _BlockBuilder:
         style = element.get("style")
         centered = tag == "center" or (style is not None and _CENTERED_STYLE.search(style) is not None)
         centered = centered or (element.get("align") or "").lower() == "center"
-        self._stack.append((tag, id(element), centered))
+        self._opened += 1
+        self._stack.append(self._stack[-1].inner(tag, self._opened, centered))
         if text := element.text:  # _children, inline: one frame less per level
             self._text.append(text)
             self._html.append(text)
@@ -207,22 +228,6 @@ class _BlockBuilder:
             self._html.append(text)
         for child in element:
             self.walk(child)
-
-    def _kind(self) -> str:
-        for tag, _, _ in reversed(self._stack):
-            if tag in _HEADINGS:
-                return _HEADINGS[tag]
-            if tag == "li":
-                return "li"
-            if tag == "blockquote":
-                return "quote"
-            if tag == "figcaption":
-                return "caption"
-        return "p"
-
-    def _context(self) -> tuple[tuple[int, ...], bool]:
-        ancestors = tuple(ident for tag, ident, _ in self._stack if tag not in ("html", "body"))
-        return ancestors, any(centered for _, _, centered in self._stack[-2:])
 
     def flush(self) -> None:
         # Called at both ends of every block element and at each <br>: most calls find nothing
@@ -241,18 +246,18 @@ class _BlockBuilder:
         text = normalize_paragraph(raw)
         if not text:
             return
-        ancestors, centered = self._context()
+        level = self._stack[-1]
         marked = any(isinstance(part, _Tag) for part in parts)
         inline = _inline_markup(parts) if marked else htmllib.escape(text, quote=False)
-        self.blocks.append(Block(self._kind(), text, inline, centered=centered, ancestors=ancestors))
+        self.blocks.append(Block(level.kind, text, inline, centered=level.centered, ancestors=level.ancestors))
 
     def _image(self, element: lxml.html.HtmlElement) -> None:
         src = image_url(element, self.base_url)
         if src is None:
             return
         self.flush()
-        ancestors, centered = self._context()
-        self.blocks.append(Block("img", src=src, centered=centered, ancestors=ancestors))
+        level = self._stack[-1]
+        self.blocks.append(Block("img", src=src, centered=level.centered, ancestors=level.ancestors))
 
     def _table(self, element: lxml.html.HtmlElement) -> None:
         rows = []
@@ -262,8 +267,7 @@ class _BlockBuilder:
                 rows.append(cells)
         if rows:
             text = "\n".join(" ".join(cell for cell in row if cell) for row in rows)
-            ancestors, _ = self._context()
-            self.blocks.append(Block("table", text, rows=rows, ancestors=ancestors))
+            self.blocks.append(Block("table", text, rows=rows, ancestors=self._stack[-1].ancestors))
 
 
 def _is_data_table(table: lxml.html.HtmlElement) -> bool:

@@ -113,7 +113,9 @@ def binary_kind(body: bytes, text: str) -> str | None:
         if body.startswith(magic):
             return name
     sample = text[:65536]
-    if sample and len(_CONTROL.findall(sample)) > len(sample) * _BINARY_SHARE:
+    if _CONTROL.search(sample) is None:  # text, without building the list below
+        return None
+    if len(_CONTROL.findall(sample)) > len(sample) * _BINARY_SHARE:
         return "control characters"
     return None
 
