@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,17 @@ def test_a_head_is_never_glued_to_the_sentence_before_it():
     lead = "导语段落写得很长，" * 8 + "最后没有句号"
     raw = parse_plain_text(f"标题行\n\n副标题行\n\n{lead}\n\n1 小节标题\n\n小节正文。")
     assert f"<p>{lead}</p><h3>1 小节标题</h3>" in raw.body
+
+
+def test_a_source_line_is_never_glued_to_a_paragraph():
+    entry = ListEntry("NW202611020000000003", "纯文本正文", "2026-11-02 10:00:00", "齐鲁网")
+    body = "\u3000\u3000发布会介绍了全市经济运行情况。\r\n\r\n\u3000\u3000有关负责人作了说明（记者 张三）\r\n\r\n（文章来源：大众日报）"
+    article = extract(Page(url="http://x.test/NewsData/GetNewsText.do?id=NW202611020000000003",
+                           body=json.dumps({"text": body}).encode(), kind="feed_text", entry=entry))
+    assert article.source == "大众日报" and FLAG_REJOINED not in article.quality_flags
+    assert article.body_text == "发布会介绍了全市经济运行情况。\n\n有关负责人作了说明（记者 张三）"
+    raw = parse_plain_text("（来源：大众日报）\n正文第一段。", known_title="列表给的标题")  # nor a paragraph to one
+    assert raw.body == "<p>（来源：大众日报）</p><p>正文第一段。</p>"
 
 
 def test_known_title_from_the_list_is_found_in_the_text():

@@ -103,6 +103,11 @@ def split_boilerplate(blocks: list[Block]) -> tuple[list[Block], BodyFacts]:
     return kept, facts
 
 
+def is_boilerplate_line(text: str) -> bool:
+    """A source, editor, original-title or share line: about the article, not part of it."""
+    return len(text) <= _SHORT and _take_fact(text, BodyFacts(), near_edge=False)
+
+
 def _take_fact(text: str, facts: BodyFacts, *, near_edge: bool) -> bool:
     """Record what a boilerplate line says; False when the line is content."""
     if match := _ORIGINAL_TITLE.match(text):

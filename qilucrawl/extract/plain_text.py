@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from qilucrawl.clean.boilerplate import parse_byline
+from qilucrawl.clean.boilerplate import is_boilerplate_line, parse_byline
 from qilucrawl.clean.text import ends_paragraph, ends_sentence, normalize_paragraph
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
 
@@ -114,12 +114,18 @@ def _join_broken(lines: list[str]) -> tuple[list[tuple[str, str]], bool]:
             blocks.append(("h3", line))
             continue
         previous = blocks[-1] if blocks else None
-        if previous and previous[0] == "p" and not ends_paragraph(previous[1]):
+        if previous and previous[0] == "p" and _continues(previous[1], line):
             blocks[-1] = ("p", _glue(previous[1], line))
             rejoined = True
         else:
             blocks.append(("p", line))
     return blocks, rejoined
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` is the rest of ``previous``'s sentence.  A source or editor line
+    (``（文章来源：大众日报）``) stands alone, whatever the line before it ends with."""
+    return not ends_paragraph(previous) and not is_boilerplate_line(previous) and not is_boilerplate_line(line)
 
 
 def _glue(left: str, right: str) -> str:
