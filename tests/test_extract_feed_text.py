@@ -34,6 +34,18 @@ def test_text_key_gives_the_record():
     assert len(article.content_hash) == 64
 
 
+def test_a_rolling_feed_item_without_a_medium_links_to_its_web_url():
+    web = "http://finance.eastmoney.com/a/202611180012345678.html"
+    page = _page({"text": "<p>北向资金净流入超40亿元，其中沪股通净流入约25亿元。</p>"}, media=None)
+    page.entry.rolling, page.entry.web_url = True, web
+    article = extract(page)
+    assert (article.category, article.source_url) == ("emnews", web)
+    named = _page({"text": TEXT}, media=None)  # the body names its medium: filed, and linked, as its post
+    named.entry.rolling, named.entry.web_url = True, web
+    article = extract(named)
+    assert article.category == "dazhongribao" and article.source_url.endswith(f"NewsShare.html?infoCode={CODE}")
+
+
 def test_content_key_with_link_markup():
     content = TEXT.replace("背景", '<span id="stock_1.600000"><a href="http://quote.eastmoney.com/sh600000.html">浦发银行</a></span>背景')
     article = extract(_page({"content": content}))

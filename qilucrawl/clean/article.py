@@ -61,7 +61,7 @@ def build_article(raw: RawArticle, page: Page | None = None) -> Article:
         body_html=body_html,
         body_text=body_text,
         images=images,
-        source_url=(page.source_url or page.url) if page else raw.base_url,
+        source_url=_source_url(page, raw, rolling_item=not source and _is_rolling(raw, entry)),
         url=url,
         parser=raw.parser,
         fetched_at=page.fetched_at if page else None,
@@ -118,6 +118,17 @@ def _published(raw: RawArticle, entry: ListEntry | None, url: str | None, flags:
     return None
 
 
+def _source_url(page: Page | None, raw: RawArticle, *, rolling_item: bool) -> str | None:
+    """The public page an archive links to: the share page, but the web URL (``url_w``) for a
+    rolling-feed item with no medium, as the archives filed under ``emnews`` link them."""
+    if page is None:
+        return raw.base_url
+    web_url = page.entry.web_url if page.entry else None
+    if rolling_item and web_url and web_url.lower().startswith(("http://", "https://")):
+        return web_url
+    return page.source_url or page.url
+
+
 def _summary(raw: RawArticle, entry: ListEntry | None) -> str | None:
     summary = raw.summary or (entry.digest if entry else None)
     if not summary:
@@ -136,8 +147,11 @@ def _tags(source: str | None, raw: RawArticle, entry: ListEntry | None) -> list[
 
 def _rolling(raw: RawArticle, entry: ListEntry | None, value: str) -> str | None:
     """Rolling-feed items with no medium are filed as existing archives file them."""
-    rolling = entry.rolling if entry else raw.rolling
-    return value if rolling else None
+    return value if _is_rolling(raw, entry) else None
+
+
+def _is_rolling(raw: RawArticle, entry: ListEntry | None) -> bool:
+    return entry.rolling if entry else raw.rolling
 
 
 def _authors(raw: RawArticle, facts: BodyFacts) -> list[str]:
