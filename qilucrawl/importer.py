@@ -62,8 +62,8 @@ def import_posts(paths: Iterable[str | Path], store: Store, run_id: int | None) 
         else:
             prepared.append((path, outcome))
     # Media posts first: a rolling-feed copy of the same article then finds it stored.
-    prepared.sort(key=lambda item: (item[1].category == ROLLING_CATEGORY, str(item[0])))
-    media_codes = {a.info_code for _, a in prepared if a.category != ROLLING_CATEGORY}
+    prepared.sort(key=lambda item: (_rolling_copy(item[1]), str(item[0])))
+    media_codes = {a.info_code for _, a in prepared if not _rolling_copy(a)}
     for start in range(0, len(prepared), BATCH):
         reports += _save(prepared[start : start + BATCH], store, run_id, media_codes)
     _skip_failures_of_stored_articles(reports, store)
@@ -120,10 +120,10 @@ def _save(batch: list[tuple[Path, Article]], store: Store, run_id: int | None,
           media_codes: set[str | None]) -> list[FileReport]:
     reports: list[FileReport] = []
     to_save: list[tuple[Path, Article]] = []
-    rolling = [a.info_code for _, a in batch if a.category == ROLLING_CATEGORY]
+    rolling = [a.info_code for _, a in batch if _rolling_copy(a)]
     stored_media = media_codes | _stored_media_versions(store, rolling)
     for path, article in batch:
-        if article.category == ROLLING_CATEGORY and article.info_code in stored_media:
+        if _rolling_copy(article) and article.info_code in stored_media:
             reports.append(FileReport(str(path), SKIPPED, article.info_code,
                                       "rolling-feed copy of an article stored from its medium"))
         else:
@@ -133,6 +133,13 @@ def _save(batch: list[tuple[Path, Article]], store: Store, run_id: int | None,
         reason = counts.reasons.get(article.info_code) if outcome == "refused" else None
         reports.append(FileReport(str(path), _OUTCOMES[outcome], article.info_code, reason))
     return reports
+
+
+def _rolling_copy(article: Article) -> bool:
+    """A post filed under the rolling feed (emnews), even when its body names the medium and
+    the article is filed under that medium: the medium's own post of it is the one to keep."""
+    entry = article.page.entry if article.page else None
+    return bool(entry and entry.rolling)
 
 
 def _skip_failures_of_stored_articles(reports: list[FileReport], store: Store) -> None:

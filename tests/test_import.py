@@ -51,11 +51,32 @@ def test_the_same_article_as_two_posts_is_stored_once_from_its_medium(posts, db_
     media = report["2023-03-16-NW202303161234567804.md"]
     rolling = report["2023-03-16-202303161234567804.md"]
     assert media["outcome"] == "imported" and media["info_code"] == "NW202303161234567804"
-    assert rolling["outcome"] in ("skipped", "unchanged") and rolling["info_code"] == "NW202303161234567804"
+    assert rolling["outcome"] == "skipped" and rolling["info_code"] == "NW202303161234567804"
     row = rows(db_path, "SELECT * FROM articles WHERE info_code = 'NW202303161234567804'")[0]
     assert (row["source"], row["category"], row["revision"]) == ("大众日报", "dazhongribao", 1)
     assert row["source_url"] == "http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202303161234567804"
     assert rows(db_path, "SELECT COUNT(*) AS n FROM revisions")[0]["n"] == 0
+
+
+def test_a_rolling_copy_whose_body_names_the_medium_is_still_the_copy(tmp_path, db_path):
+    # Filed under the medium by its body's source line, it sorts like a medium post; the file
+    # names put it first.  The medium's own post is still the one kept.
+    folder = tmp_path / "_posts"
+    folder.mkdir()
+    body = "<p>全省前三季度地区生产总值同比增长百分之五点八。</p>\n<p class=\"em_media\">（文章来源：齐鲁网）</p>"
+    head = '---\nlayout: post\ntitle: "山东前三季度经济运行情况"\ndate: 2026-11-04 09:30:00 +0800\n'
+    (folder / "2026-11-04-202611042388065801.md").write_text(
+        f"{head}categories: emnews\ntags: 东财滚动新闻\n---\n> 前三季度增长5.8%。\n\n{body}\n\n"
+        "<http://finance.eastmoney.com/a/202611042388065801.html>\n", encoding="utf-8")
+    (folder / "2026-11-04-NW202611042388065801.md").write_text(
+        f"{head}categories: qiluwang\ntags: 齐鲁网新闻\n---\n{body}\n\n"
+        "<http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202611042388065801>\n", encoding="utf-8")
+    _, report = imported(db_path, folder)
+    assert report["2026-11-04-202611042388065801.md"]["outcome"] == "skipped"
+    assert report["2026-11-04-NW202611042388065801.md"]["outcome"] == "imported"
+    row = rows(db_path, "SELECT * FROM articles")[0]
+    assert row["source_url"] == "http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202611042388065801"
+    assert row["summary"] is None and row["url"].endswith("NW202611042388065801.md")
 
 
 def test_reimport_changes_nothing(posts, db_path):
