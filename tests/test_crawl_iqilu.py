@@ -103,3 +103,40 @@ def test_incremental_crawl_stops_at_the_first_page_with_nothing_new(backfill, db
 def test_until_before_since_is_a_usage_error(backfill):
     result = backfill("--since", "2026-11-15", "--until", "2026-11-01")
     assert result.returncode == ExitStatus.USAGE and "--until" in result.stderr
+
+
+def _list(items: str, url: str = "http://news.iqilu.com/shandong/yuanchuang/list_564_1.shtml"):
+    from scrapy.http import HtmlResponse
+
+    from qilucrawl.spiders.iqilu import read_list_page
+
+    body = f'<html><body><div class="mod-list"><ul>{items}</ul></div></body></html>'.encode()
+    return {e.web_url.rsplit("/", 1)[1]: e.published for e in read_list_page(HtmlResponse(url, body=body))}
+
+
+def test_a_list_item_s_printed_time_dates_the_entry_the_url_only_its_day():
+    published = _list(
+        '<li><h3><a href="/shandong/20261107/5200001.shtml">有时间</a></h3><span>2026-11-07 15:30</span></li>'
+        '<li><a href="/shandong/20261107/5200002.shtml">月日时分</a><span>11-07 09:05</span></li>'
+        '<li><h3><a href="/shandong/20261107/5200003.shtml">没有时间</a></h3></li>'
+        '<li><a href="/shandong/20261107/5200004.shtml">2025年的标题</a> 2025-01-01</li>'  # not its day
+        '<li><a href="/shandong/20261106/5200005.shtml">甲</a><a href="/shandong/20261106/5200006.shtml">乙</a> 2026-11-06 08:00</li>'
+    )
+    assert published == {
+        "5200001.shtml": "2026-11-07T15:30:00+08:00", "5200002.shtml": "2026-11-07T09:05:00+08:00",
+        "5200003.shtml": None, "5200004.shtml": None,
+        "5200005.shtml": None, "5200006.shtml": None,  # whose time is it? neither's
+    }
+
+
+def test_an_article_dated_only_by_its_url_says_so():
+    from qilucrawl.extract import extract
+    from qilucrawl.items import HTML, ListEntry, Page
+
+    url = "http://news.iqilu.com/shandong/20261107/5200003.shtml"
+    page = ('<html><head><title>没有发布时间 - 齐鲁网</title></head><body><h1>没有发布时间</h1>'
+            '<div class="article-main"><p>趵突泉地下水位连续十五个月保持在二十八米以上，三股水持续喷涌。</p></div></body></html>')
+    entry = ListEntry(iqilu_info_code("5200003"), "没有发布时间", None, "齐鲁网", web_url=url)
+    article = extract(Page(url=url, body=page.encode(), kind=HTML, entry=entry))
+    assert article.published_at == "2026-11-07T00:00:00+08:00"
+    assert {"published_from_url", "published_missing"} <= set(article.quality_flags)

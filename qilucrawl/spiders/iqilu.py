@@ -23,7 +23,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
 
-from qilucrawl.clean.dates import date_from_url, now_iso
+from qilucrawl.clean.dates import date_from_url, now_iso, parse_datetime
 from qilucrawl.clean.encoding import decode
 from qilucrawl.clean.text import clean_title
 from qilucrawl.extract.base import Document, ExtractError
@@ -90,7 +90,7 @@ class IqiluSpider(scrapy.Spider):
             yield self._list_request(number + 1)
 
     def _in_range(self, entry: ListEntry) -> bool:
-        day = date.fromisoformat(entry.published[:10]) if entry.published else None
+        day = _day(entry)
         if day is None:
             return self.since is None
         return (self.since is None or day >= self.since) and (self.until is None or day < self.until)
@@ -101,7 +101,7 @@ class IqiluSpider(scrapy.Spider):
             return False
         if self.since is None:  # incremental: a page with nothing new means we have caught up
             return bool(fresh)
-        days = [date.fromisoformat(e.published[:10]) for e in entries if e.published]
+        days = [day for e in entries if (day := _day(e)) is not None]
         return not days or min(days) >= self.since
 
     def parse_article(self, response: Response, entry: ListEntry, pages: list[Page],
@@ -142,7 +142,8 @@ class IqiluSpider(scrapy.Spider):
 
 def read_list_page(response: Response) -> list[ListEntry]:
     """Article links of a list page (``<h3><a>``, ``div.mod-list``, the scroll page …), newest
-    first: any link whose URL has the shape of an iqilu article, dated by its URL."""
+    first: any link whose URL has the shape of an iqilu article, with the time its list item
+    prints (an article page without its own time is dated by it; the URL gives only the day)."""
     text, _ = decode(response.body, _content_type(response))
     doc = Document(text, response.url)
     site = urlsplit(response.url).hostname
@@ -158,9 +159,37 @@ def read_list_page(response: Response) -> list[ListEntry]:
         code = iqilu_info_code(article_id)
         title = clean_title(link.get("title") or link.text_content())
         if code not in entries:
-            entries[code] = ListEntry(info_code=code, title=title or None, published=day.isoformat(),
+            entries[code] = ListEntry(info_code=code, title=title or None, published=_listed_time(link, day),
                                       media=MEDIUM, web_url=url, list_url=response.url)
     return list(entries.values())
+
+
+_ITEM_TAGS = ("li", "tr", "dd", "dt", "p")
+_SAME_DAY = 1  # days a list may print away from the URL's (a late-evening article filed next day)
+
+
+def _listed_time(link: Any, day: date) -> str | None:
+    """The time printed beside ``link`` in its list item, when it agrees with the URL's day."""
+    item = link
+    for _ in range(3):  # <a> in <h3> in <li>: the item is close, or there is none
+        item = item.getparent()
+        if item is None or len(item.xpath(".//a[@href]")) > 1:
+            return None  # a container of several items: its dates belong to the others
+        text = item.text_content().replace(link.text_content(), " ")
+        if any(c.isdigit() for c in text):
+            parsed = parse_datetime(text, year_hint=day.year)
+            if parsed.iso and abs((date.fromisoformat(parsed.iso[:10]) - day).days) <= _SAME_DAY:
+                return parsed.iso
+        if item.tag in _ITEM_TAGS:
+            return None
+    return None
+
+
+def _day(entry: ListEntry) -> date | None:
+    """The day an entry is listed under: its listed time, else its URL's date."""
+    if entry.published:
+        return date.fromisoformat(entry.published[:10])
+    return date_from_url(entry.web_url)
 
 
 def _content_type(response: Response) -> str | None:
