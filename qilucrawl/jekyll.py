@@ -122,6 +122,11 @@ class Post:
         return "-".join(match.groups()) if match else None
 
     @property
+    def dated_by_filename(self) -> bool:
+        """True when :attr:`published` is the file name's day, the front matter having no date."""
+        return not _has_date(self.date) and self.published is not None
+
+    @property
     def body_html(self) -> str:
         """The body as HTML: Markdown paragraphs (blank-line separated) for plain-text bodies."""
         if _HTML_TAG.search(self.body):

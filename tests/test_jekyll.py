@@ -18,7 +18,7 @@ import yaml
 from qilucrawl.clean.html import blocks_from_html
 from qilucrawl.export.to_jekyll import write_jekyll
 from qilucrawl.extract import extract
-from qilucrawl.items import Page
+from qilucrawl.items import JEKYLL, Page
 from qilucrawl.jekyll import (
     BackLink,
     Post,
@@ -517,3 +517,15 @@ def test_exported_site_builds_with_jekyll(tmp_path):
     assert "齐鲁新闻存档" not in hostile_page.split("<main>")[1]
     assert not (out / "archive.db").exists()
     assert CANONICAL_ARTICLE["title"] in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_post_dated_only_by_its_file_name_says_so():
+    post = ('---\nlayout: post\ntitle: "空日期"\ndate:  +0800\ncategories: qiluwang\ntags: 齐鲁网新闻\n---\n'
+            "<p>济南市今天召开新闻发布会，介绍了全市经济运行的最新情况。</p>\n\n"
+            "<http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202611012388060008>\n")
+    url = "file:///archive/_posts/2026-11-01-NW202611012388060008.md"
+    article = extract(Page(url=url, body=post.encode(), kind=JEKYLL))
+    assert article.published_at == "2026-11-01T00:00:00+08:00"
+    assert {"published_from_url", "published_missing"} <= set(article.quality_flags)
+    dated = extract(Page(url=url, body=post.replace("date:  +0800", "date: 2026-11-01 09:30:00 +0800").encode(), kind=JEKYLL))
+    assert dated.published_at == "2026-11-01T09:30:00+08:00" and not any(f.startswith("published") for f in dated.quality_flags)

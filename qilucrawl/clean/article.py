@@ -24,8 +24,6 @@ from qilucrawl.extract.base import ExtractError, RawArticle
 from qilucrawl.items import Article, Image, ListEntry, Page
 
 FLAG_SHORT_BODY = "short_body"
-FLAG_DATE_FROM_URL = "published_from_url"
-FLAG_DATE_FROM_ID = "published_from_info_code"
 _SHORT_BODY = 30  # characters; a rolling-feed flash can be this short, so it is a flag, not an error
 _HASHED_FIELDS = ("title", "subtitle", "published_at", "source", "authors", "body_html", "images")
 
@@ -113,7 +111,7 @@ def _published(raw: RawArticle, entry: ListEntry | None, url: str | None, flags:
         first_failure = first_failure or parsed.flags
     flags.extend(first_failure or [dates.FLAG_MISSING])
     if hint is not None:
-        flags.append(FLAG_DATE_FROM_URL if url_date else FLAG_DATE_FROM_ID)
+        flags.append(dates.FLAG_FROM_URL if url_date else dates.FLAG_FROM_INFO_CODE)
         return dates.parse_datetime(hint.isoformat()).iso
     return None
 

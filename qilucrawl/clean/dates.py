@@ -21,6 +21,9 @@ FLAG_FUTURE = "published_in_future"
 FLAG_MISSING = "published_missing"
 FLAG_YEAR_BORROWED = "published_year_from_context"
 FLAG_MONTH_ONLY = "published_month_only"  # "1998年3月": stored as the 1st, at month precision
+# No time of its own: the day its URL (or a Jekyll post's file name) or its infoCode carries.
+FLAG_FROM_URL = "published_from_url"
+FLAG_FROM_INFO_CODE = "published_from_info_code"
 
 
 @dataclass(slots=True)
