@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from qilucrawl.clean.article import FLAG_SHORT_BODY
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import Article, Failure, Page
 from qilucrawl.search import fts_query, key_range, query_terms, search_key, segment, snippet
@@ -572,10 +573,11 @@ def _decide(article: Article, previous: dict[str, Any] | None, conn: sqlite3.Con
         return "unchanged", None
     if "has_body" not in previous:  # only a changed article needs the rest of its row
         found = conn.execute(
-            "SELECT title, published_at, body_text != '' FROM articles WHERE info_code = ?",
+            "SELECT title, published_at, body_text != '', quality_flags FROM articles WHERE info_code = ?",
             [article.info_code],
         ).fetchone()
-        previous.update(title=found[0], published_at=found[1], has_body=bool(found[2]))
+        previous.update(title=found[0], published_at=found[1], has_body=bool(found[2]),
+                        short_body=FLAG_SHORT_BODY in json.loads(found[3] or "[]"))
     reason = _worse_reason(article, previous)
     return ("refused", reason) if reason else ("updated", None)
 
@@ -661,6 +663,9 @@ def _worse_reason(article: Article, previous: dict[str, Any] | None) -> str | No
         return "refused: the new version has no publish time, the stored one has"
     if previous["title"] and not article.title:
         return "refused: the new version has no title, the stored one has"
+    if FLAG_SHORT_BODY in article.quality_flags and not previous["short_body"]:
+        # A text endpoint that answers with a stub for a while: the full body stays.
+        return f"refused: the new version's body is a stub ({len(article.body_text)} characters), the stored one is not"
     return None
 
 

@@ -42,6 +42,16 @@ def test_worse_data_never_overwrites(tmp_path):
     assert "no publish time" in store.failures()[0]["reason"]
 
 
+def test_a_stub_body_never_replaces_a_whole_one(tmp_path):
+    store = Store(tmp_path / "a.db")
+    whole = "<p>济南市今天召开新闻发布会，介绍了全市经济运行的最新情况，前三季度地区生产总值同比增长。</p>"
+    store.save_articles([article(whole)])
+    counts = store.save_articles([article("<p>短。</p>")])  # the text endpoint glitched
+    assert counts.outcomes == ["refused"] and "stub" in store.failures()[0]["reason"]
+    assert store.get(CODE)["body_text"].startswith("济南市") and store.revisions(CODE) == []
+    assert store.save_articles([article(whole.replace("同比", "比上年"))]).outcomes == ["updated"]
+
+
 def test_last_seen_moves_without_rewriting_the_article(tmp_path):
     store = Store(tmp_path / "a.db")
     store.save_articles([article("<p>正文。</p>")])
