@@ -105,6 +105,10 @@ def test_placeholders_are_not_names_and_spaced_names_stay_whole():
         ("顶端新闻·河南商报记者马俊峰/文受访者供图", ["马俊峰"]),
         ("（评论员 罗博 萧海川）", ["罗博", "萧海川"]),
         ("执笔人：闵乐夫 赵兰波 刘韬", ["闵乐夫", "赵兰波", "刘韬"]),
+        ("齐鲁晚报·齐鲁壹点 记者 张三", ["张三"]),
+        ("新华社 记者 王五 李六", ["王五", "李六"]),
+        ("张三 记者 李四", []),  # a name first is not a medium
+        ("平台声明：该文观点仅代表作者本人，搜狐号系信息发布平台", []),
     ],
 )
 def test_roles_with_long_media_prefixes_and_trailing_credits(line, names):

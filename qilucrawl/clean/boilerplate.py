@@ -49,6 +49,9 @@ _ROLE_PREFIX = re.compile(rf"^(?:{_MEDIUM_PREFIX}{_WRITERS}\s*[:：/|丨]?\s*|�
 _OTHER_ROLE = re.compile(
     r"^[\u4e00-\u9fff·]{0,12}?(?:编辑|责编|审核|审校|校对|监制|统筹|摄影|摄|图片?|供图|视频|剪辑|设计|制图|海报|翻译|编译)$"
 )
+# "齐鲁晚报·齐鲁壹点 记者 张三": a medium's name, then a bare role.
+_MEDIUM_BEFORE_ROLE = re.compile(r"^[\u4e00-\u9fff·]{1,12}(?:报|社|网|台|壹点|新闻|客户端|频道)$")
+_BARE_WRITER = re.compile(rf"^{_WRITERS}$")
 _GLUED_ROLE = re.compile(r"(记者|通讯员|作者|实习生|撰文|评论员|执笔人|编辑|摄影)(?=[\u4e00-\u9fffA-Za-z])")
 _BYLINE_SEPARATORS = re.compile(r"[\s:：/|丨,，、;；]+")
 _NAME_LIST_SEPARATORS = re.compile(r"[、，,;；/|丨]+|\s+(?:和|及|与)\s+")
@@ -149,6 +152,8 @@ def parse_byline(text: str) -> list[str]:
     core = _GLUED_ROLE.sub(r"\1 ", text.strip(" （）()【】[]"))
     core = re.sub(r"^(文|图)/", r"\1 ", core)
     tokens = [t for t in _BYLINE_SEPARATORS.split(core) if t]
+    if len(tokens) > 2 and _MEDIUM_BEFORE_ROLE.match(tokens[0]) and _BARE_WRITER.match(tokens[1]):
+        tokens = tokens[1:]
     if not tokens or not _AUTHOR_ROLE.match(tokens[0]):
         return []
     names: list[str] = []
