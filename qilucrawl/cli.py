@@ -5,6 +5,7 @@ command shows its options and an example."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 import urllib.request
@@ -388,27 +389,41 @@ def _open_store(db_path: str, *, must_exist: bool = False) -> Store:
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_URL...")
 @click.option("--url", "original_url", help="The page's original URL (resolves relative links, dates in URLs).")
+@click.option("--title", help="The list's title for it (a text-endpoint response carries none).")
+@click.option("--published", help="The list's time for it, e.g. '2026-11-18 09:30:00'.")
+@click.option("--media", help="The list's medium for it, e.g. 齐鲁网.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input, one per line.")
-def parse(inputs: tuple[str, ...], original_url: str | None, as_json: bool) -> None:
+def parse(inputs: tuple[str, ...], original_url: str | None, title: str | None, published: str | None,
+          media: str | None, as_json: bool) -> None:
     """Show the normalized article of saved pages: HTML, feed JSON, plain text or Jekyll post.
 
-    The kind of each input is detected from its content.  Example:
+    The kind of each input is detected from its content.  A saved text-endpoint response
+    becomes the article a crawl makes of it given what the list said (--title, --published,
+    --media; the infoCode is read from --url).  Examples:
 
         qilucrawl parse saved/page.html --url https://news.iqilu.com/shandong/20220220/1.shtml
+
+        qilucrawl parse saved/text.json --title 标题 --published '2026-11-18 09:30:00' --media 齐鲁网
     """
     from qilucrawl.export import RECORD_FIELDS, record
     from qilucrawl.extract import ExtractError, extract
-    from qilucrawl.items import Page
+    from qilucrawl.items import ListEntry, Page
 
+    entry = None
+    if title or published or media:
+        code = re.search(r"[A-Z]{2}\d{18}", original_url or "")
+        entry = ListEntry(code.group() if code else "", title, published, media)
     failed = False
     for source in inputs:
         try:
             body, url = _read_input(source)
-            article = extract(Page(url=original_url or url, body=body))
+            article = extract(Page(url=original_url or url, body=body, entry=entry))
             result: dict[str, Any] = record(article.to_record())
             error = None
         except (ExtractError, OSError, ValueError) as problem:
             result, error, failed = {}, str(problem), True
+            if error.startswith("no title") and not title:
+                error += " (a text-endpoint response has none: give the list's with --title)"
         if as_json:  # every field on every line, null where unknown (or unreadable)
             line = {"input": source, **(result or dict.fromkeys(RECORD_FIELDS)), "error": error}
             click.echo(json.dumps(line, ensure_ascii=False))

@@ -47,6 +47,19 @@ def test_parse_json_prints_one_record_per_input_in_order():
     assert all(missing[field] is None for field in RECORD_FIELDS)  # null where unknown
 
 
+def test_parse_a_saved_text_endpoint_response_with_what_the_list_said(tmp_path):
+    saved = tmp_path / "text.json"
+    saved.write_text(json.dumps({"text": "<p>\u3000\u3000全市经济运行平稳，前三季度地区生产总值同比增长。</p>\r\n"
+                                         '<p class="em_media">（文章来源：大众日报）</p>'}), encoding="utf-8")
+    bare = run_cli("parse", saved)
+    assert bare.returncode == 1 and "give the list's with --title" in bare.stdout
+    url = "http://127.0.0.1/NewsData/GetNewsText.do?id=NW202611020000000003"
+    result = run_cli("parse", saved, "--json", "--url", url, "--title", "经济运行", "--published", "2026-11-02 10:00:00")
+    record = json.loads(result.stdout)
+    assert result.returncode == 0 and record["info_code"] == "NW202611020000000003"
+    assert (record["title"], record["published_at"], record["source"]) == ("经济运行", "2026-11-02T10:00:00+08:00", "大众日报")
+
+
 def test_parse_single_file_human_output_and_url_option():
     page = PAGES / "iqilu" / "Iqilu_2014_09_23.html"
     result = run_cli("parse", page, "--url", "http://news.iqilu.com/shandong/yaowen/2014/0923/2145678.shtml")
