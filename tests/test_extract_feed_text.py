@@ -46,6 +46,13 @@ def test_a_rolling_feed_item_without_a_medium_links_to_its_web_url():
     assert article.category == "dazhongribao" and article.source_url.endswith(f"NewsShare.html?infoCode={CODE}")
 
 
+def test_a_title_repeated_at_the_top_is_dropped_unless_it_is_all_there_is():
+    article = extract(_page({"text": "<p>山东新闻标题</p><p>第一段。</p>"}))
+    assert article.body_text == "第一段。"
+    article = extract(_page({"text": "<p>山东新闻标题</p>"}))  # a flash whose body is its headline
+    assert article.body_text == "山东新闻标题"
+
+
 def test_content_key_with_link_markup():
     content = TEXT.replace("背景", '<span id="stock_1.600000"><a href="http://quote.eastmoney.com/sh600000.html">浦发银行</a></span>背景')
     article = extract(_page({"content": content}))

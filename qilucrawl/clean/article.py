@@ -87,10 +87,11 @@ def _title(raw: RawArticle, entry: ListEntry | None) -> str | None:
 
 
 def _drop_repeated_head(blocks: list[Block], lines: list[str | None]) -> list[Block]:
-    """A body that starts by repeating the title (or sub-title) repeats it only once."""
+    """A body that starts by repeating the title (or sub-title) repeats it only once; a body
+    that is nothing but the title keeps it (then it is the text, and a re-read keeps it too)."""
     known = {normalize_paragraph(line) for line in lines if line}
     start = 0
-    while start < len(blocks) and start < 3 and blocks[start].kind != "img" and blocks[start].text in known:
+    while start < len(blocks) - 1 and start < 3 and blocks[start].kind != "img" and blocks[start].text in known:
         start += 1
     return blocks[start:]
 
