@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 
 from qilucrawl.clean import dates
 from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate, split_names, strip_role
@@ -97,24 +98,30 @@ def _drop_repeated_head(blocks: list[Block], lines: list[str | None]) -> list[Bl
 
 
 def _published(raw: RawArticle, entry: ListEntry | None, url: str | None, flags: list[str]) -> str | None:
-    url_date = dates.date_from_url(url)
-    id_date = dates.date_from_info_code(entry.info_code if entry else raw.info_code)
-    hint = url_date or id_date
-    year_hint = hint.year if hint else None
     first_failure: list[str] = []
     for candidate in (raw.published, entry.published if entry else None):
         if candidate is None:
             continue
-        parsed = dates.parse_datetime(candidate, year_hint=year_hint)
+        parsed = dates.parse_datetime(candidate)
+        if dates.FLAG_NO_YEAR in parsed.flags and (day := _day_hint(raw, entry, url)[0]) is not None:
+            parsed = dates.parse_datetime(candidate, year_hint=day.year)  # "02-20 16:17"
         if parsed.ok:
             flags.extend(parsed.flags)
             return parsed.iso
         first_failure = first_failure or parsed.flags
     flags.extend(first_failure or [dates.FLAG_MISSING])
-    if hint is not None:
-        flags.append(dates.FLAG_FROM_URL if url_date else dates.FLAG_FROM_INFO_CODE)
-        return dates.parse_datetime(hint.isoformat()).iso
-    return None
+    day, flag = _day_hint(raw, entry, url)
+    if day is None:
+        return None
+    flags.append(flag)
+    return dates.parse_datetime(day.isoformat()).iso
+
+
+def _day_hint(raw: RawArticle, entry: ListEntry | None, url: str | None) -> tuple[date | None, str]:
+    """The day the URL, else the infoCode, carries (asked only when the page's time falls short)."""
+    if (day := dates.date_from_url(url)) is not None:
+        return day, dates.FLAG_FROM_URL
+    return dates.date_from_info_code(entry.info_code if entry else raw.info_code), dates.FLAG_FROM_INFO_CODE
 
 
 def _source_url(page: Page | None, raw: RawArticle, *, rolling_item: bool) -> str | None:

@@ -122,6 +122,8 @@ def _unwanted(element: lxml.html.HtmlElement, tag: str) -> bool:
 
 
 def _is_hidden(element: lxml.html.HtmlElement) -> bool:
+    if not element.keys():  # most elements have no attributes: one call instead of three
+        return False
     if element.get("hidden") is not None or element.get("aria-hidden") == "true":
         return True
     return bool(_HIDDEN_STYLE.search(element.get("style") or ""))
