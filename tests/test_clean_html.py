@@ -102,6 +102,11 @@ def test_data_table_is_kept_layout_table_is_unwrapped():
     assert "<table>" not in html and text == "正文在布局表格里。"
 
 
+def test_cells_outside_any_row_keep_their_text():
+    _, text = _render("<table><td>甲</td><td>乙</td></table><p>后文。</p>")  # libxml2 adds no <tr>
+    assert text == "甲\n\n乙\n\n后文。"
+
+
 def test_lists_and_br_separated_paragraphs():
     html, text = _render("<ul><li>一</li><li>二</li></ul><p>甲<br>乙</p>")
     assert html == "<ul>\n<li>一</li>\n<li>二</li>\n</ul>\n<p>甲</p>\n<p>乙</p>"

@@ -193,9 +193,9 @@ class _BlockBuilder:
             self._image(element)
         elif tag == "table":
             drop_unwanted(element)  # a data table's cells are read whole (text_content), not walked
-            if _is_data_table(element):
+            if (rows := _data_table_rows(element)) is not None:
                 self.flush()
-                self._table(element)
+                self._table(rows)
             else:  # a layout table: its cells are blocks like any other
                 self._block(element, tag)
         else:  # span, a, font …: keep the text, drop the markup
@@ -261,25 +261,24 @@ class _BlockBuilder:
         level = self._stack[-1]
         self.blocks.append(Block("img", src=src, centered=level.centered, ancestors=level.ancestors))
 
-    def _table(self, element: lxml.html.HtmlElement) -> None:
-        rows = []
-        for row in element.iter("tr"):
-            cells = [normalize_paragraph(cell.text_content()) for cell in row if cell.tag in ("td", "th")]
-            if any(cells):
-                rows.append(cells)
+    def _table(self, raw_rows: list[list[str]]) -> None:
+        rows = [cells for row in raw_rows if any(cells := [normalize_paragraph(cell) for cell in row])]
         if rows:
             text = "\n".join(" ".join(cell for cell in row if cell) for row in rows)
             self.blocks.append(Block("table", text, rows=rows, ancestors=self._stack[-1].ancestors))
 
 
-def _is_data_table(table: lxml.html.HtmlElement) -> bool:
-    """A table of figures, not a layout table wrapping the page (old Chinese sites do that)."""
-    if table.find(".//table") is not None:
-        return False
-    if any(cell.find(".//p") is not None or cell.find(".//div") is not None for cell in table.iter("td")):
-        return False
-    cells = [cell.text_content() for cell in table.iter("td", "th")]
-    return bool(cells) and max(len(c.strip()) for c in cells) <= 200
+# A table inside, or paragraphs in a cell: a layout table wrapping the page (old Chinese sites).
+_LAYOUT_TABLE = lxml.etree.XPath("boolean(.//table | .//td//p | .//td//div)")
+
+
+def _data_table_rows(table: lxml.html.HtmlElement) -> list[list[str]] | None:
+    """The cell texts, row by row, of a table of figures; None for a layout table."""
+    if _LAYOUT_TABLE(table):
+        return None
+    rows = [[cell.text_content() for cell in row if cell.tag in ("td", "th")] for row in table.iter("tr")]
+    lengths = [len(cell.strip()) for row in rows for cell in row]
+    return rows if lengths and max(lengths) <= 200 else None
 
 
 def _inline_markup(parts: list[str]) -> str:
