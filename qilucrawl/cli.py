@@ -5,7 +5,6 @@ command shows its options and an example."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 import urllib.request
@@ -407,11 +406,11 @@ def parse(inputs: tuple[str, ...], original_url: str | None, title: str | None, 
     """
     from qilucrawl.export import RECORD_FIELDS, record
     from qilucrawl.extract import ExtractError, extract
-    from qilucrawl.items import ListEntry, Page
+    from qilucrawl.items import INFO_CODE, ListEntry, Page
 
     entry = None
     if title or published or media:
-        code = re.search(r"[A-Z]{2}\d{18}", original_url or "")
+        code = INFO_CODE.search(original_url or "")
         entry = ListEntry(code.group() if code else "", title, published, media)
     failed = False
     for source in inputs:

@@ -7,8 +7,12 @@ dictionary of the README — or a Failure.  ``StorePipeline`` writes both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# An Eastmoney infoCode: two letters and 18 digits, the first 8 the date (NW202202202282305213).
+INFO_CODE = re.compile(r"[A-Z]{2}\d{18}")
 
 # Page kinds: which family of parsers can read the bytes.
 FEED_TEXT = "feed_text"  # JSON from the text endpoint (`text` / `content` keys)

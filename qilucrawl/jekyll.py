@@ -34,9 +34,9 @@ import yaml
 
 from qilucrawl.clean.dates import BEIJING, date_from_info_code
 from qilucrawl.clean.media import ROLLING_CATEGORY, ROLLING_TAG, media_tag
+from qilucrawl.items import INFO_CODE
 
 TAG_SUFFIX = "新闻"
-SAFE_INFO_CODE = re.compile(r"[A-Z]{2}\d{18}")
 SAFE_CATEGORY = re.compile(r"[a-z0-9]{1,80}")
 
 # Notes on quirks met while reading (Post.notes).
@@ -328,7 +328,7 @@ def _info_code(source_url: str | None, filename: str | None, notes: list[str]) -
     """infoCode from the share link, else the 18-digit id in the URL, else the file name."""
     if source_url:
         for value in parse_qs(urlsplit(source_url).query).get("infoCode", []):
-            if SAFE_INFO_CODE.fullmatch(value.strip().upper()):
+            if INFO_CODE.fullmatch(value.strip().upper()):
                 return value.strip().upper()
             notes.append(NOTE_BAD_INFO_CODE)
         if match := _EIGHTEEN_DIGITS.search(urlsplit(source_url).path):
@@ -346,7 +346,7 @@ def _info_code(source_url: str | None, filename: str | None, notes: list[str]) -
 def post_filename(article: dict[str, Any]) -> str:
     """``YYYY-MM-DD-<info_code>.md``; PostError unless the info code is a safe ``NW…`` code."""
     info_code = article.get("info_code")
-    if not isinstance(info_code, str) or not SAFE_INFO_CODE.fullmatch(info_code):
+    if not isinstance(info_code, str) or not INFO_CODE.fullmatch(info_code):
         raise PostError(f"unsafe info code for a file name: {str(info_code)[:60]!r}")
     day = _published(article.get("published_at"))
     post_day = day.date() if day else date_from_info_code(info_code)

@@ -23,7 +23,7 @@ from twisted.python.failure import Failure as TwistedFailure
 from qilucrawl.clean.dates import now_iso, parse_datetime
 from qilucrawl.clean.media import normalize_media
 from qilucrawl.clean.text import clean_title
-from qilucrawl.items import FEED_TEXT, Failure, ListEntry, Page, Seen
+from qilucrawl.items import FEED_TEXT, INFO_CODE, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
 from qilucrawl.store import read_known
 
@@ -42,7 +42,6 @@ _TIME_KEYS = ("datetime", "showtime", "showTime", "ShowTime", "dateTime", "time"
 _MEDIA_KEYS = ("medianame", "mediaName", "MediaName", "from", "source", "Source")
 _DIGEST_KEYS = ("digest", "simdigest", "Digest")
 _URL_KEYS = ("url_w", "url", "Url", "url_m")
-_INFO_CODE = re.compile(r"[A-Z]{2}\d{18}")
 _BARE_ID = re.compile(r"\d{18}")
 
 
@@ -220,7 +219,7 @@ def normalize_info_code(raw: str | None) -> str | None:
     code = raw.strip().upper()
     if _BARE_ID.fullmatch(code):
         return "NW" + code
-    return code if _INFO_CODE.fullmatch(code) else None
+    return code if INFO_CODE.fullmatch(code) else None
 
 
 def merge_entry(entries: dict[str, ListEntry], entry: ListEntry) -> None:

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import lxml.html
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
@@ -168,7 +169,7 @@ _ITEM_TAGS = ("li", "tr", "dd", "dt", "p")
 _SAME_DAY = 1  # days a list may print away from the URL's (a late-evening article filed next day)
 
 
-def _listed_time(link: Any, day: date) -> str | None:
+def _listed_time(link: lxml.html.HtmlElement, day: date) -> str | None:
     """The time printed beside ``link`` in its list item, when it agrees with the URL's day."""
     item = link
     for _ in range(3):  # <a> in <h3> in <li>: the item is close, or there is none
