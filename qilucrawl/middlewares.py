@@ -6,7 +6,7 @@ import asyncio
 import email.utils
 import logging
 import time
-
+from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
@@ -76,7 +76,7 @@ class OffsiteRedirectMiddleware:
     request is scheduled, where no errback runs) and lets ``dont_filter`` requests through.
     """
 
-    _REDIRECTS = {301, 302, 303, 307, 308}
+    _REDIRECTS: ClassVar[set[int]] = {301, 302, 303, 307, 308}
 
     @classmethod
     def from_crawler(cls, crawler) -> OffsiteRedirectMiddleware:

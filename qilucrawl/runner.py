@@ -112,7 +112,7 @@ def _crawl(jobs: list[Job], settings: Settings) -> list:
                 crawler = process.create_crawler(job.spider)
                 crawlers.append(crawler)
                 yield process.crawl(crawler, run_args=_run_args(job, settings), **job.kwargs)
-        except Exception as error:  # a bad -s value, a component that cannot start: no run row
+        except Exception as error:  # noqa: BLE001 (a bad -s value, a component that cannot start: no run row)
             logger.error("Could not run %s: %s: %s", job.spider if job else "?", type(error).__name__, error)
         finally:
             from twisted.internet import reactor  # installed by the first crawler

@@ -88,7 +88,7 @@ def snippet(text: str, terms: list[str], width: int = _SNIPPET_WIDTH) -> str:
     """The stretch of ``text`` around the first match, every match marked 【…】."""
     if not text or not terms:
         return ""
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
     first = pattern.search(text)
     start = max(0, (first.start() if first else 0) - width)
     end = min(len(text), (first.end() if first else 0) + width * 2)

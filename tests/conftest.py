@@ -28,7 +28,7 @@ def run_cli(*args: object, cwd: Path | None = None, timeout: float = 180) -> sub
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run(
         [sys.executable, "-m", "qilucrawl", *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT, env=env,
+        check=False, capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT, env=env,
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 CHUNK = 64 * 1024
 
@@ -68,7 +68,7 @@ class HostileServer:
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"  # the connection closes after each response
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 with server._lock:
                     server.hits.append(Hit(self.headers.get("Host", ""), self.path))
                 reply = server.reply_for(self.path)
@@ -143,7 +143,7 @@ class HostileServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def __enter__(self) -> HostileServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

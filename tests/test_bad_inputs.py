@@ -128,7 +128,7 @@ class Generator:
             nested = "<div>" * spec["depth"] + spec["inner"] + "</div>" * spec["depth"]
             return (f"---\nlayout: post\ntitle: \"嵌套一万层的帖子\"\ndate: 2026-11-19 09:00:00 +0800\n"
                     f"categories: qiluwang\ntags: 齐鲁网新闻\n---\n{nested}\n\n"
-                    f"<http://finews.zning.xyz/html_News/NewsShare.html?infoCode={spec['code']}>\n").encode("utf-8")
+                    f"<http://finews.zning.xyz/html_News/NewsShare.html?infoCode={spec['code']}>\n").encode()
         if kind in ("padded_json", "big_page"):
             return self._big_file(kind, spec["megabytes"])
         raise ValueError(f"unknown generator {kind!r}")
@@ -340,9 +340,9 @@ def run_corpus(work: Path) -> Outcome:
 
 # --- what every article and export must satisfy --------------------------------------------------
 
-_MARKUP = re.compile(r"<\s*/?\s*(?:script|svg|iframe|object|embed|style|math|form|meta|base|link)\b", re.I)
-_EVENT_ATTRIBUTE = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
-_BAD_SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:", re.I)
+_MARKUP = re.compile(r"<\s*/?\s*(?:script|svg|iframe|object|embed|style|math|form|meta|base|link)\b", re.IGNORECASE)
+_EVENT_ATTRIBUTE = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+_BAD_SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
 
 
 def assert_sanitized(record: dict[str, Any]) -> None:
@@ -462,7 +462,7 @@ def test_the_jsonl_export_holds_nothing_unsanitized(outcome: Outcome):
         assert_sanitized(record)
         without_text = json.dumps({k: v for k, v in record.items() if k != "body_text"}, ensure_ascii=False)
         assert not _MARKUP.search(without_text) and not _EVENT_ATTRIBUTE.search(without_text)
-        assert not re.search(r"(?:javascript|data):", json.dumps([record["body_html"], record["images"]]), re.I)
+        assert not re.search(r"(?:javascript|data):", json.dumps([record["body_html"], record["images"]]), re.IGNORECASE)
 
 
 def test_the_jekyll_export_holds_no_markup_or_live_liquid(outcome: Outcome):

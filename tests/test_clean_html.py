@@ -51,7 +51,7 @@ def test_image_caption_pairs_with_its_image_and_is_read_in_place():
 
 def test_centered_caption_paragraph_after_centered_image():
     blocks = blocks_from_html('<p style="text-align:center"><img src="/c.png"></p><p style="text-align: center">图为会场</p><p>正文。</p>', "http://x.test/")
-    image = [b for b in blocks if b.kind == "img"][0]
+    image = next(b for b in blocks if b.kind == "img")
     assert image.caption == "图为会场"
 
 
@@ -91,7 +91,7 @@ def test_entities_are_decoded_in_text_and_escaped_in_html():
 
 
 def test_hidden_elements_and_comments_are_dropped():
-    html, text = _render('<p style="display:none;height:1px;">隐藏</p><!-- EM_StockImg_Start --><p>可见。</p>')
+    _, text = _render('<p style="display:none;height:1px;">隐藏</p><!-- EM_StockImg_Start --><p>可见。</p>')
     assert text == "可见。"
 
 
@@ -108,7 +108,7 @@ def test_cells_outside_any_row_keep_their_text():
 
 
 def test_lists_and_br_separated_paragraphs():
-    html, text = _render("<ul><li>一</li><li>二</li></ul><p>甲<br>乙</p>")
+    html, _ = _render("<ul><li>一</li><li>二</li></ul><p>甲<br>乙</p>")
     assert html == "<ul>\n<li>一</li>\n<li>二</li>\n</ul>\n<p>甲</p>\n<p>乙</p>"
 
 
@@ -147,7 +147,7 @@ def test_sanitize_is_an_allow_list():
 def test_broken_and_deeply_nested_html_does_not_crash():
     text = text_of("<div>" * 10000 + "深" + "</div>" * 10)
     assert "深" in text or text == ""
-    html, text = _render("<p>未闭合<b>加粗<p>下一段")
+    _, text = _render("<p>未闭合<b>加粗<p>下一段")
     assert "未闭合" in text and "下一段" in text
 
 

@@ -145,8 +145,8 @@ class _Watch:
 def new_run(db: Path):
     def probe() -> _Watch:
         before = last_run(db)
-        began = lambda: last_run(db) > before  # noqa: E731
-        ended = lambda: began() and not running_after(db, before)  # noqa: E731
+        began = lambda: last_run(db) > before
+        ended = lambda: began() and not running_after(db, before)
         return _Watch(began, ended)
 
     return probe
@@ -306,7 +306,7 @@ def test_sigkill_during_feed_crawls_and_revisions_loses_nothing(corpus, site, tm
     timing = calibrate(cli_command("crawl", "feed", "--db", scratch, "--base-url", site.url, *FEED), new_run(scratch))
     rng, log = random.Random(SEED), KillLog()
     kill_at_random(crawl, 4, timing, new_run(db), rng, log, checker(db, known, log))
-    assert subprocess.run(crawl, cwd=ROOT, capture_output=True).returncode == ExitStatus.OK
+    assert subprocess.run(crawl, cwd=ROOT, check=False, capture_output=True).returncode == ExitStatus.OK
     assert_consistent(db, known)
     assert {code for (code,) in query(db, "SELECT info_code FROM articles")} == known
     first = dict(query(db, "SELECT info_code, body_text FROM articles"))
@@ -314,7 +314,7 @@ def test_sigkill_during_feed_crawls_and_revisions_loses_nothing(corpus, site, tm
     site.site.edition = 2  # the corrections: a refetch writes revision 2 of every third article
     refetch = [*crawl, "--refetch"]
     kill_at_random(refetch, 3, timing, new_run(db), rng, log, checker(db, known, log))
-    assert subprocess.run(refetch, cwd=ROOT, capture_output=True).returncode == ExitStatus.OK
+    assert subprocess.run(refetch, cwd=ROOT, check=False, capture_output=True).returncode == ExitStatus.OK
     assert_consistent(db, known)
     assert_runs_closed(db, log)
     changed = {a["info_code"] for a in feed if a["edition2"]}
@@ -338,7 +338,7 @@ def test_sigkill_during_backfill_loses_nothing(corpus, site, tmp_path):
                                    "--since", "2026-01-01", *BACKFILL), new_run(scratch))
     rng, log = random.Random(SEED + 1), KillLog()
     kill_at_random(backfill, 4, timing, new_run(db), rng, log, checker(db, known, log))
-    assert subprocess.run(backfill, cwd=ROOT, capture_output=True).returncode == ExitStatus.OK
+    assert subprocess.run(backfill, cwd=ROOT, check=False, capture_output=True).returncode == ExitStatus.OK
     assert_consistent(db, known)
     assert_runs_closed(db, log)
     assert {code for (code,) in query(db, "SELECT info_code FROM articles")} == known
@@ -357,7 +357,7 @@ def test_sigkill_during_import_loses_nothing(tmp_path):
     timing = calibrate(cli_command("import", posts, "--db", scratch), new_run(scratch))
     rng, log = random.Random(SEED + 2), KillLog()
     kill_at_random(command, 4, timing, new_run(db), rng, log, checker(db, known, log))
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, check=False, capture_output=True, text=True)
     assert result.returncode == ExitStatus.OK, result.stderr[-2000:]
     assert_consistent(db, known)
     assert_runs_closed(db, log)
@@ -458,7 +458,7 @@ def test_sigkill_during_export_leaves_no_half_written_file(big_archive, tmp_path
                                    scratch / out.name, *since), new_part_file(scratch))
     rng, log = random.Random(SEED + 3), KillLog()
     kill_at_random(command, 3, timing, new_part_file(tmp_path), rng, log, lambda: check_export(fmt, out, rows))
-    assert subprocess.run(command, cwd=ROOT, capture_output=True).returncode == 0
+    assert subprocess.run(command, cwd=ROOT, check=False, capture_output=True).returncode == 0
     check_export(fmt, out, rows)
     assert read_export(fmt, out) == rows
     data = json.loads(manifest_of(fmt, out).read_text(encoding="utf-8"))

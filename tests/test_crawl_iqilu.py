@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from qilucrawl.demo.server import CORPUS
 from qilucrawl.demo.iqilu_pages import LIST_PATH, load_iqilu
-from qilucrawl.runner import ExitStatus
+from qilucrawl.demo.server import CORPUS
 from qilucrawl.extract.iqilu import iqilu_info_code
-from tests.conftest import rows, LOCAL_SETTINGS, run_cli
+from qilucrawl.runner import ExitStatus
+from tests.conftest import LOCAL_SETTINGS, rows, run_cli
 
 ARTICLES = load_iqilu(CORPUS)
 GOOD = [a for a in ARTICLES if a.expect]

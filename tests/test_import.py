@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qilucrawl.runner import ExitStatus
-from tests.conftest import rows, SHARED, run_cli
+from tests.conftest import SHARED, rows, run_cli
 
 POSTS = Path(__file__).parent / "pages" / "jekyll"
 SAMPLE = SHARED / "data" / "finews-sample"

@@ -236,7 +236,7 @@ _NOISE_CONTAINER = re.compile(
     r"(?:^|[\s_-])(?:share|bdshare|qrcode|qr|erweima|ewm|weixin|wechat|related|relate|xgyd|"
     r"xgxw|recommend|tuijian|ad|ads|advert|advertisement|banner|comment|comments|pinglun|"
     r"footer|copyright|breadcrumb|crumb|print|toolbar|tool|pages?nav|pagination)(?:$|[\s_-]|\d)",
-    re.I,
+    re.IGNORECASE,
 )
 
 

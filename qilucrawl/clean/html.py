@@ -43,8 +43,8 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 _HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
 _INLINE_KEEP = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "sup": "sup", "sub": "sub"}
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_CENTERED_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CENTERED_STYLE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 # Lazy-loading pages put a placeholder in src and the picture in a data-* attribute, so those
 # come first; src is the picture only when none of them is there.
 _IMG_SOURCES = ("data-original", "data-src", "data-lazy-src", "data-echo", "original", "src")
@@ -57,7 +57,7 @@ UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
 UTF8_PARSER.set_element_class_lookup(
     lxml.etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment)
 )
-_FULL_HTML = re.compile(r"\s*<(?:html|!doctype)", re.I)
+_FULL_HTML = re.compile(r"\s*<(?:html|!doctype)", re.IGNORECASE)
 _EMPTY_PAIR = re.compile(r"<(strong|em|sup|sub)>\s*</\1>")
 _SPACES = re.compile(r" {2,}")
 # A space just inside a block's first opening or last closing tag (``<strong> 标题 </strong>``).

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from qilucrawl.demo.iqilu_pages import IqiluArticle, article_page, list_page, load_iqilu
@@ -223,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
     site: DemoSite
     server_version = "qilucrawl-demo/1"
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         agent = self.headers.get("User-Agent", "")
@@ -263,7 +263,7 @@ class DemoServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def __enter__(self) -> DemoServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

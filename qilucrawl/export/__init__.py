@@ -12,10 +12,10 @@ import hashlib
 import json
 import os
 import tempfile
-from glob import escape as glob_escape
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -169,7 +170,7 @@ class EastmoneyParser:
 
     name = NAME
     versions = ("V1", "V2")
-    _layouts = {"V1": V1(), "V2": V2()}
+    _layouts: ClassVar[dict[str, _Layout]] = {"V1": V1(), "V2": V2()}
 
     def matches(self, doc: Document) -> bool:
         host = (urlsplit(doc.url or "").hostname or "").lower()

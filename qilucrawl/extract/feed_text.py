@@ -24,7 +24,7 @@ _TITLE_KEYS = ("title", "Title", "simtitle")
 _TIME_KEYS = ("showtime", "showTime", "ShowTime", "datetime", "dateTime", "time", "date", "publishTime")
 _MEDIA_KEYS = ("medianame", "mediaName", "MediaName", "source", "Source", "from")
 _AUTHOR_KEYS = ("author", "Author", "authors")
-_HTML_TAG = re.compile(r"<\s*/?\s*(?:p|br|div|span|img|strong|b|center|a|table|h\d)\b", re.I)
+_HTML_TAG = re.compile(r"<\s*/?\s*(?:p|br|div|span|img|strong|b|center|a|table|h\d)\b", re.IGNORECASE)
 _MAX_DEPTH = 3
 
 

@@ -31,9 +31,9 @@ _ARTICLE_PATH = re.compile(r"/(?:\d{4}/\d{4}|\d{8})/(?P<id>\d+)(?:_(?P<page>\d+)
 _FIELD_MARKER = re.compile(r"""id\s*=\s*["']?pubtime_baidu\b""")
 _SITE_MARKER = re.compile(r"iqilu\.com|齐鲁网")
 # Pager containers that say so; others are found by their links (see _drop_pager).
-_PAGER = re.compile(r"(?:^|\s)(?:pages?|pager|paging|fenye|page-?box)(?:$|\s)", re.I)
+_PAGER = re.compile(r"(?:^|\s)(?:pages?|pager|paging|fenye|page-?box)(?:$|\s)", re.IGNORECASE)
 _PAGER_TEXT_MAX = 60  # a pager line is "上一页 1 2 3 下一页", never a paragraph
-_LOGO = re.compile(r"logo", re.I)
+_LOGO = re.compile(r"logo", re.IGNORECASE)
 
 
 def iqilu_article_id(url: str) -> str | None:
