@@ -38,6 +38,32 @@ def test_an_editor_line_read_as_the_caption_of_an_end_icon_is_dropped():
     assert facts.removed == ["本文来源：某某周刊责任编辑：杨某_NF4425"]
 
 
+def test_a_byline_that_opens_a_news_sentence_gives_its_author_and_keeps_the_news():
+    kept, facts = _split("<p>记者 张三 报道：昨日山东省举办学习会。</p><p>正文。</p>")
+    assert facts.authors == ["张三"] and kept == ["记者 张三 报道：昨日山东省举办学习会。", "正文。"]
+
+
+def test_an_editor_note_ending_a_paragraph_goes_the_paragraph_stays():
+    long = "最后一段讲述了项目建设的进展，" * 5 + "在这里结束。"
+    kept, facts = _split(f"<p>正文。</p><p>最后一段的内容在这里结束。（责任编辑：王五）</p><p>{long}（责任编辑：DF123）</p>")
+    assert kept == ["正文。", "最后一段的内容在这里结束。", long]
+    assert facts.editors == ["（责任编辑：王五）", "（责任编辑：DF123）"]
+    html = "".join(b.html for b in split_boilerplate(blocks_from_html("<p>结束。（责任编辑：王五）</p>"))[0])
+    assert html == "结束。"
+
+
+@pytest.mark.parametrize("line, noise", [
+    ("扫一扫，下载齐鲁网客户端", True),
+    ("扫描二维码，关注齐鲁网官方微信公众号，获取更多资讯。", True),
+    ("更多猛料！欢迎扫描左方二维码关注新浪新闻官方微信", True),
+    ("市民可以扫一扫二维码进行预约挂号，非常方便。", False),
+    ("作为该派中一员，他就能分享到一份胜利者的光荣。", False),
+])
+def test_share_prompts_go_news_about_scanning_stays(line, noise):
+    kept, _ = _split(f"<p>正文。</p><p>{line}</p>")
+    assert kept == (["正文。"] if noise else ["正文。", line])
+
+
 def test_related_article_list_is_dropped_with_its_items():
     kept, _ = _split("<p>正文。</p><p>相关新闻</p><ul><li>另一篇新闻标题一</li><li>另一篇新闻标题二</li></ul>")
     assert kept == ["正文。"]

@@ -8,6 +8,7 @@ mention 来源 or 编辑 is never touched.
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from dataclasses import dataclass, field
 
@@ -26,8 +27,16 @@ _EDITOR = re.compile(
     _OPEN + r"(?:责任编辑|责编|编辑|值班编辑|网络编辑|审核|终审|校对|监制|统筹|制作|编审)\s*[:：]"
 )
 _ORIGINAL_TITLE = re.compile(_OPEN + r"原标题\s*[:：]\s*(?P<title>.+?)" + _CLOSE)
+# Share and download prompts: noise when the line is no sentence ("扫一扫，下载客户端") or asks the
+# reader to follow or download something; not in news about them ("市民可以扫一扫二维码预约挂号。").
+_SHARE_PROMPT = re.compile(r"扫一扫|扫描二维码|二维码|长按识别|微信扫码|扫码关注|关注公众号|分享到|分享至|点击下载")
+_FOLLOW_US = re.compile(r"关注|下载|客户端|公众号|官方微信|官微|微博|APP|app")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+# "…结束。（责任编辑：王五）": the note goes, the paragraph stays.
+_TRAILING_EDITOR = re.compile(
+    r"(?<=[。！？!?”」』）)])\s*[（(]?\s*(?:责任编辑|责编|值班编辑|网络编辑)\s*[:：][^（）()。]{1,40}[）)]?\s*$"
+)
 _NOISE = re.compile(
-    r"扫一扫|扫描二维码|二维码|长按识别|微信扫码|扫码关注|关注公众号|分享到|分享至|点击下载|"
     r"打印本页|关闭窗口|【纠错】|我要纠错|字号[:：]?\s*大\s*中\s*小|责任编辑[:：]|"
     r"^返回\S{0,8}$|^【?返回(?:顶部|首页|列表|目录)】?$|^上一篇|^下一篇|版权所有|未经授权|禁止转载|"
     r"^点击(?:进入|查看|阅读)|^\[?查看原文\]?$|^更多精彩"
@@ -88,6 +97,7 @@ def split_boilerplate(blocks: list[Block]) -> tuple[list[Block], BodyFacts]:
         if block.kind == "img" and block.caption and (_NOISE.search(block.caption) or _EDITOR.match(block.caption)):
             facts.removed.append(block.caption)  # the line after an end-of-article icon
             block.caption = None
+        text = _cut_trailing_editor(block, facts)
         if block.kind in ("img", "table") or (len(text) > _SHORT and not skipping_related):
             skipping_related = False
             kept.append(block)
@@ -124,12 +134,30 @@ def _take_fact(text: str, facts: BodyFacts, *, near_edge: bool) -> bool:
     if _EDITOR.match(text):
         facts.editors.append(text)
         return True
-    if _NOISE.search(text):
+    if _NOISE.search(text) or _is_share_prompt(text):
         return True
     if near_edge and (names := parse_byline(text)):
         facts.authors += [name for name in names if name not in facts.authors]
-        return True
+        return not _SENTENCE_END.search(text)  # "记者 张三 报道：昨日……。": the news stays
     return False
+
+
+def _is_share_prompt(text: str) -> bool:
+    prompt = _SHARE_PROMPT.search(text)
+    return prompt is not None and (not _SENTENCE_END.search(text) or _FOLLOW_US.search(text) is not None)
+
+
+def _cut_trailing_editor(block: Block, facts: BodyFacts) -> str:
+    """The block's text without an editor's note it ends with (which is recorded)."""
+    note = _TRAILING_EDITOR.search(block.text)
+    if note is None or block.kind not in ("p", "li", "quote"):
+        return block.text
+    escaped = htmllib.escape(block.text[note.start():], quote=False)
+    if not block.html.endswith(escaped):  # the note inside inline markup: the block stays whole
+        return block.text
+    facts.editors.append(note.group().strip())
+    block.text, block.html = block.text[: note.start()], block.html[: -len(escaped)]
+    return block.text
 
 
 _TRAILING_FIELD = re.compile(r"\s*(作者|记者|编辑|责任编辑|责编)\s*[:：]\s*")
