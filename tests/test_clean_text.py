@@ -39,6 +39,13 @@ def test_site_suffix_is_stripped_but_real_titles_are_not():
     assert strip_site_suffix("A-B合作") == "A-B合作"
 
 
+def test_a_title_that_is_only_the_site_s_name_is_no_title():
+    # The page template's suffix with nothing before it: the list's title is used instead.
+    assert strip_site_suffix("_齐鲁网") == "" and strip_site_suffix(" - 东方财富网") == ""
+    assert strip_site_suffix("齐鲁网_齐鲁网") == ""
+    assert strip_site_suffix("东方财富网") == "东方财富网"  # a title about the site is a title
+
+
 def test_titles_are_text_not_html():
     from qilucrawl.clean.text import clean_title
 

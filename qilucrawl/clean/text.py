@@ -130,11 +130,21 @@ _SITE_WORDS = re.compile(
 )
 
 
+_ONLY_A_SITE = re.compile(
+    r"^\s*(?:_|\||｜|-|—)+\s*[^_|｜—]{1,20}?(?:网|报|新闻|频道|中心|资讯|在线|日报|晚报|电视台|客户端|\.com|\.cn|\.net)\s*$",
+    re.IGNORECASE,
+)
+
+
 def strip_site_suffix(title: str) -> str:
     """Drop trailing "_东方财富网"-style segments that name the site or section, not the article."""
     title = normalize_text(title)
+    if _ONLY_A_SITE.match(title):  # "_齐鲁网": the template's suffix with an empty title before it
+        return ""
     while (match := _LAST_SEPARATOR.match(title)) is not None:
         head, tail = match["head"].strip(), match["tail"].strip()
+        if head == tail and _SITE_WORDS.search(tail):
+            return ""  # "齐鲁网_齐鲁网": the site's name twice, no article's
         if len(tail) > 20 or len(head) < 4 or not _SITE_WORDS.search(tail):
             break
         title = head
