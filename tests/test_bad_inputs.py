@@ -605,6 +605,29 @@ def test_an_unreadable_iqilu_list_page_is_recorded_not_a_crash(tmp_path):
     assert failures == [{"stage": "list", "reason": "unreadable list page: empty page"}]
 
 
+def test_a_continuation_page_that_is_gone_leaves_the_article_stored_and_flagged(tmp_path):
+    """A 404 for page 2 will not come back: page 1 is stored, flagged, and the 404 recorded (a 5xx
+    or a timeout instead leaves the article for a later run)."""
+    article = "/shandong/20261110/6100002.shtml"
+    page = ('<html><head><meta charset="utf-8"><title>分页文章_齐鲁网</title></head><body><h1>分页文章</h1>'
+            '<span id="pubtime_baidu">2026-11-10 09:00:00</span><div class="article-main">'
+            "<p>第一页的正文，讲述了事情的经过，内容比较长一些，足够作为一篇文章的第一页来读。</p></div>"
+            '<div class="pages"><a href="6100002_2.shtml">2</a></div></body></html>')
+    with HostileServer() as server:
+        server.serve(IQILU_LIST.format(n=1), Reply(body=f'<ul><li><a href="{article}">分页文章</a></li></ul>'.encode(),
+                                                  content_type="text/html; charset=utf-8"))
+        server.serve(article, Reply(body=page.encode(), content_type="text/html; charset=utf-8"))
+        db = tmp_path / "gone.db"
+        result = run_cli("backfill", "iqilu", "--db", db, "--base-url", server.url, "--since", "2026-11-01",
+                         "--log-level", "WARNING", *CRAWL_SETTINGS)
+    assert result.returncode == ExitStatus.FAILURES, result.stderr[-2000:]
+    stored = rows(db, "SELECT body_text, quality_flags FROM articles")
+    assert [json.loads(r["quality_flags"]) for r in stored] == [["continuation_unreadable", "multi_page"]]
+    assert stored[0]["body_text"].startswith("第一页的正文")
+    failures = rows(db, "SELECT reason FROM failures")
+    assert [f["reason"] for f in failures] == [f"continuation page {server.url}/shandong/20261110/6100002_2.shtml: HTTP 404"]
+
+
 # --- the caps, set low --------------------------------------------------------------------------
 
 

@@ -121,12 +121,15 @@ class IqiluSpider(scrapy.Spider):
             pages = [page]
         else:
             pages[0].continuations.append(page)
+        yield self._next_page(entry, pages, urls)
+
+    def _next_page(self, entry: ListEntry, pages: list[Page], urls: list[str]) -> scrapy.Request | Page:
+        """The request for the article's next continuation page, or the article once all are in."""
         done = len(pages[0].continuations)
         if done < len(urls):
-            yield scrapy.Request(urls[done], callback=self.parse_article, errback=self.failed,
-                                 cb_kwargs={"entry": entry, "pages": pages, "urls": urls})
-        else:
-            yield pages[0]
+            return scrapy.Request(urls[done], callback=self.parse_article, errback=self.failed,
+                                  cb_kwargs={"entry": entry, "pages": pages, "urls": urls})
+        return pages[0]
 
     def failed(self, failure: TwistedFailure) -> Iterator[Any]:
         reason, status = describe_failure(failure)
@@ -135,10 +138,16 @@ class IqiluSpider(scrapy.Spider):
         if stage == "list" and status == 404 and failure.request.cb_kwargs.get("number", 1) > 1:
             self.logger.info("End of the list at %s", failure.request.url)
             return
-        if failure.request.cb_kwargs.get("pages"):  # a continuation: the article waits for a later run
+        pages = failure.request.cb_kwargs.get("pages")
+        if pages:
             reason = f"continuation page {failure.request.url}: {reason}"
         yield Failure(url=failure.request.url, reason=reason, status=status, stage=stage,
                       info_code=entry.info_code if entry else None, spider=self.name)
+        if pages and status in _GONE:  # the article is stored without it, flagged
+            pages[0].continuations.append(Page(url=failure.request.url, body=b"", kind=HTML, status=status,
+                                               fetched_at=now_iso(), spider=self.name))
+            yield self._next_page(entry, pages, failure.request.cb_kwargs["urls"])
+        # Any other failure of a continuation (a timeout, a 5xx): the article waits for a later run.
 
 
 def read_list_page(response: Response) -> list[ListEntry]:
@@ -165,6 +174,7 @@ def read_list_page(response: Response) -> list[ListEntry]:
     return list(entries.values())
 
 
+_GONE = (404, 410)  # a continuation page answering so will not come back: store the rest
 _ITEM_TAGS = ("li", "tr", "dd", "dt", "p")
 _SAME_DAY = 1  # days a list may print away from the URL's (a late-evening article filed next day)
 
