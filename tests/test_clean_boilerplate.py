@@ -64,6 +64,11 @@ def test_share_prompts_go_news_about_scanning_stays(line, noise):
     assert kept == (["正文。"] if noise else ["正文。", line])
 
 
+def test_an_original_title_line_that_goes_on_with_the_source():
+    kept, facts = _split("<p>原标题：老标题 来源：大众日报</p><p>正文。</p>")
+    assert kept == ["正文。"] and (facts.original_title, facts.source) == ("老标题", "大众日报")
+
+
 def test_related_article_list_is_dropped_with_its_items():
     kept, _ = _split("<p>正文。</p><p>相关新闻</p><ul><li>另一篇新闻标题一</li><li>另一篇新闻标题二</li></ul>")
     assert kept == ["正文。"]

@@ -53,6 +53,14 @@ def test_a_title_repeated_at_the_top_is_dropped_unless_it_is_all_there_is():
     assert article.body_text == "山东新闻标题"
 
 
+def test_a_summary_loses_its_label_not_its_words():
+    page = _page({"text": TEXT}, media="大众日报")
+    page.entry.digest = "摘要：全省前三季度经济运行平稳。"
+    assert extract(page).summary == "全省前三季度经济运行平稳。"
+    page.entry.digest = "摘要的写法很重要。"
+    assert extract(page).summary == "摘要的写法很重要。"
+
+
 def test_content_key_with_link_markup():
     content = TEXT.replace("背景", '<span id="stock_1.600000"><a href="http://quote.eastmoney.com/sh600000.html">浦发银行</a></span>背景')
     article = extract(_page({"content": content}))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 
 from qilucrawl.clean import dates
@@ -135,11 +136,15 @@ def _source_url(page: Page | None, raw: RawArticle, *, rolling_item: bool) -> st
     return page.source_url or page.url
 
 
+# "摘要：…", "【导读】…": the label of an abstract box (Eastmoney's div.b-review), not its text.
+_SUMMARY_LABEL = re.compile(r"^(?:[【\[](?:摘要|内容摘要|内容提要|提要|导读)[】\]]\s*[:：]?|(?:摘要|内容摘要|内容提要|提要|导读)\s*[:：])\s*")
+
+
 def _summary(raw: RawArticle, entry: ListEntry | None) -> str | None:
     summary = raw.summary or (entry.digest if entry else None)
     if not summary:
         return None
-    summary = text_field(summary)
+    summary = _SUMMARY_LABEL.sub("", text_field(summary))
     # Rolling-feed digests start with "【title】".
     if summary.startswith("【") and "】" in summary[:200]:
         summary = summary[summary.index("】") + 1 :].strip()

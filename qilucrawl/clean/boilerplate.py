@@ -27,6 +27,7 @@ _EDITOR = re.compile(
     _OPEN + r"(?:责任编辑|责编|编辑|值班编辑|网络编辑|审核|终审|校对|监制|统筹|制作|编审)\s*[:：]"
 )
 _ORIGINAL_TITLE = re.compile(_OPEN + r"原标题\s*[:：]\s*(?P<title>.+?)" + _CLOSE)
+_FIELD_AFTER_TITLE = re.compile(r"\s+(?=(?:文章|本文)?来源\s*[:：]|作者\s*[:：]|记者\s*[:：]|(?:责任)?编辑\s*[:：])")
 # Share and download prompts: noise when the line is no sentence ("扫一扫，下载客户端") or asks the
 # reader to follow or download something; not in news about them ("市民可以扫一扫二维码预约挂号。").
 _SHARE_PROMPT = re.compile(r"扫一扫|扫描二维码|二维码|长按识别|微信扫码|扫码关注|关注公众号|分享到|分享至|点击下载")
@@ -124,7 +125,10 @@ def is_boilerplate_line(text: str) -> bool:
 def _take_fact(text: str, facts: BodyFacts, *, near_edge: bool) -> bool:
     """Record what a boilerplate line says; False when the line is content."""
     if match := _ORIGINAL_TITLE.match(text):
-        facts.original_title = match["title"].strip("《》\"“” ")
+        title, *rest = _FIELD_AFTER_TITLE.split(match["title"], maxsplit=1)
+        facts.original_title = title.strip("《》\"“” ")
+        if rest:  # "原标题：旧标题 来源：大众日报": the rest is a line of its own
+            _take_fact(rest[0], facts, near_edge=False)
         return True
     if match := _SOURCE.match(text):
         name, rest = _split_trailing_fields(match["name"])
