@@ -17,8 +17,12 @@ import re
 import zlib
 from datetime import datetime
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# CJK ideographs: the basic block, extension A, compatibility, and extensions B–G (𠮷, 𪚥 …).
+_BMP_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+ASTRAL_HAN = "\U00020000-\U0003134f"
+_HAN = _BMP_HAN + ASTRAL_HAN
 _HAN_RUN = re.compile(f"[{_HAN}]+")
+_BMP_HAN_RUN = re.compile(f"[{_BMP_HAN}]+")
 _TERM = re.compile(f"[{_HAN}]+|[0-9A-Za-z\u00c0-\u024f]+")
 # Keys: publish time in seconds times SLOTS, plus a slot; articles of the same second differ by
 # slot.  An article with no time sorts before every dated one.
@@ -31,6 +35,12 @@ def segment(text: str | None) -> str:
     if not text:
         return ""
     return _HAN_RUN.sub(_pairs, text)
+
+
+def segment_v4(text: str | None) -> str:
+    """:func:`segment` as archives of schema 4 indexed text: extensions B–G left out of the
+    pairs (what a contentless index must be told to delete what it holds)."""
+    return _BMP_HAN_RUN.sub(_pairs, text) if text else ""
 
 
 def _pairs(run: re.Match[str]) -> str:

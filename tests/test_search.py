@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from qilucrawl.search import fts_query, key_range, search_key, segment, snippet
+from qilucrawl.search import fts_query, key_range, search_key, segment, segment_v4, snippet
+from qilucrawl.store import SCHEMA_VERSION, Store
 from tests.conftest import LOCAL_SETTINGS, run_cli
 
 
@@ -72,3 +73,44 @@ def test_segmentation_query_keys_and_snippets():
     low, high = key_range("2026-11-18", "2026-11-19")
     assert low <= later < high
     assert snippet("前文很长的一段话。11月20日，山东省人工智能产业投资基金揭牌。", ["山东"], width=6) == "…1月20日，【山东】省人工智能产业投资基金揭…"
+
+
+def _rare_character_archive(path):
+    from tests.test_store import article
+
+    store = Store(path)
+    store.save_articles([article("<p>生僻字𠮷野家今天开业。</p>", "NW202611180000000011"),
+                         article("<p>吉野家今天开业。</p>", "NW202611180000000012")])
+    return store
+
+
+def _codes(store, query):
+    return sorted(r["info_code"] for r in store.search(query))
+
+
+def test_extension_b_characters_are_searchable(tmp_path):
+    store = _rare_character_archive(tmp_path / "a.db")
+    assert _codes(store, "𠮷") == ["NW202611180000000011"]
+    assert _codes(store, "𠮷野家") == ["NW202611180000000011"]
+    assert _codes(store, "野家") == ["NW202611180000000011", "NW202611180000000012"]
+
+
+def test_an_archive_indexed_by_schema_4_is_reindexed_where_it_differs(tmp_path):
+    path = tmp_path / "v4.db"
+    store = _rare_character_archive(path)
+    conn = store.db.conn  # index the first article as schema 4 did, and say so
+    key, title, body = conn.execute(
+        "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a USING (info_code)"
+        " WHERE info_code = 'NW202611180000000011'").fetchone()
+    conn.execute("INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                 [key, segment(title), segment(body)])
+    conn.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", [key, segment_v4(title), segment_v4(body)])
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    assert _codes(store, "𠮷野家") == []  # no pair "𠮷野" in that index
+    store.close()
+    store = Store(path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert _codes(store, "𠮷野家") == _codes(store, "𠮷") == ["NW202611180000000011"]
+    assert _codes(store, "开业") == ["NW202611180000000011", "NW202611180000000012"]
+    store.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
