@@ -20,7 +20,7 @@ from qilucrawl.clean.media import ROLLING_CATEGORY
 from qilucrawl.extract import ExtractError, extract
 from qilucrawl.items import JEKYLL, Article, Failure, ListEntry, Page
 from qilucrawl.jekyll import Post, PostError, read_post
-from qilucrawl.store import Store
+from qilucrawl.store import SaveCounts, Store
 
 POST_SUFFIXES = (".md", ".markdown", ".html")
 # Jekyll's own folders hold layouts and the built site, never posts.
@@ -67,6 +67,7 @@ def import_posts(paths: Iterable[str | Path], store: Store, run_id: int | None) 
     for start in range(0, len(prepared), BATCH):
         reports += _save(prepared[start : start + BATCH], store, run_id, media_codes)
     _skip_failures_of_stored_articles(reports, store)
+    store.count_in_run(run_id, SaveCounts(skipped=sum(r.outcome == SKIPPED for r in reports)))
     store.record_failures(
         [Failure(url=r.path, reason=r.reason or r.outcome, stage="import", info_code=r.info_code, spider="import")
          for r in reports if r.outcome == FAILED],
@@ -121,9 +122,11 @@ def _save(batch: list[tuple[Path, Article]], store: Store, run_id: int | None,
     reports: list[FileReport] = []
     to_save: list[tuple[Path, Article]] = []
     rolling = [a.info_code for _, a in batch if _rolling_copy(a)]
-    stored_media = media_codes | _stored_media_versions(store, rolling)
+    stored_media = _stored_media_versions(store, rolling)
     for path, article in batch:
-        if _rolling_copy(article) and article.info_code in stored_media:
+        stored_from = stored_media.get(article.info_code)
+        from_medium = article.info_code in media_codes or (stored_from is not None and stored_from != article.url)
+        if _rolling_copy(article) and from_medium:
             reports.append(FileReport(str(path), SKIPPED, article.info_code,
                                       "rolling-feed copy of an article stored from its medium"))
         else:
@@ -152,9 +155,11 @@ def _skip_failures_of_stored_articles(reports: list[FileReport], store: Store) -
             report.reason = f"{report.reason}; the article is stored from another post"
 
 
-def _stored_media_versions(store: Store, info_codes: list[str]) -> set[str]:
+def _stored_media_versions(store: Store, info_codes: list[str]) -> dict[str, str | None]:
+    """Which of these articles are stored under a medium, and from which page (a rolling-feed
+    post re-imported finds itself there: that is not a medium's post)."""
     if not info_codes:
-        return set()
+        return {}
     marks = ",".join("?" * len(info_codes))
-    sql = f"SELECT info_code FROM articles WHERE category != ? AND info_code IN ({marks})"
-    return {row["info_code"] for row in store.db.query(sql, [ROLLING_CATEGORY, *info_codes])}
+    sql = f"SELECT info_code, url FROM articles WHERE category != ? AND info_code IN ({marks})"
+    return {row["info_code"]: row["url"] for row in store.db.query(sql, [ROLLING_CATEGORY, *info_codes])}

@@ -299,7 +299,8 @@ class Store:
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
 
-    def _count(self, run_id: int | None, counts: SaveCounts) -> None:
+    def count_in_run(self, run_id: int | None, counts: SaveCounts) -> None:
+        """Add ``counts`` to the run's totals (what was not saved but belongs in them, e.g. skips)."""
         if run_id is None:
             return
         self.db.execute(
@@ -318,7 +319,7 @@ class Store:
         counts = SaveCounts(skipped=len(info_codes))
         with self.db.atomic():
             self._seen(info_codes, now_iso(), run_id)
-            self._count(run_id, counts)
+            self.count_in_run(run_id, counts)
         return counts
 
     def _seen(self, info_codes: Iterable[str], now: str, run_id: int | None) -> None:
@@ -337,7 +338,7 @@ class Store:
         with self.db.atomic():
             for round_ in _rounds(articles):
                 self._save_round(round_, run_id, now, counts, refused)
-            self._count(run_id, counts)
+            self.count_in_run(run_id, counts)
         if refused:
             counts.failed += self.record_failures(refused, run_id)
         return counts
@@ -413,7 +414,7 @@ class Store:
         ]
         with self.db.atomic():
             self.db["failures"].insert_all(rows)
-            self._count(run_id, SaveCounts(failed=len(rows)))
+            self.count_in_run(run_id, SaveCounts(failed=len(rows)))
         return len(rows)
 
     def failures(self, run_id: int | None = None) -> list[dict[str, Any]]:

@@ -79,6 +79,18 @@ def test_a_rolling_copy_whose_body_names_the_medium_is_still_the_copy(tmp_path, 
     assert row["summary"] is None and row["url"].endswith("NW202611042388065801.md")
 
 
+def test_a_rolling_post_imported_again_is_unchanged_and_skips_are_counted(tmp_path, db_path):
+    rolling = tmp_path / "2023-03-16-202303161234567804.md"
+    rolling.write_bytes((POSTS / rolling.name).read_bytes().replace(
+        "</p>".encode(), "</p>\n<p class=\"em_media\">（文章来源：大众日报）</p>".encode(), 1))
+    _, first = imported(db_path, rolling)
+    _, again = imported(db_path, rolling)  # it finds itself stored: not a medium's post
+    assert (first[rolling.name]["outcome"], again[rolling.name]["outcome"]) == ("imported", "unchanged")
+    _, report = imported(db_path, POSTS / "2023-03-16-NW202303161234567804.md", rolling)
+    assert report[rolling.name]["outcome"] == "skipped"
+    assert rows(db_path, "SELECT skipped FROM runs ORDER BY id")[-1]["skipped"] == 1
+
+
 def test_reimport_changes_nothing(posts, db_path):
     imported(db_path, posts)
     before = rows(db_path, "SELECT info_code, content_hash, revision FROM articles ORDER BY info_code")
