@@ -100,6 +100,9 @@ class Post:
     info_code: str | None = None
     filename: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Not in the archives' format: qilucrawl's exports add it so a re-import keeps the byline
+    # the cleaner took out of the body.
+    authors: list[str] = field(default_factory=list)
 
     @property
     def category(self) -> str | None:
@@ -162,6 +165,7 @@ def read_post(text: str, filename: str | None = None) -> Post:
         digest=digest,
         filename=name,
         notes=notes,
+        authors=_names(values.get("authors")),
     )
     post.info_code = _info_code(source_url, name, notes)
     notes += [NOTE_EMPTY_TITLE] if not post.title.strip() else []
@@ -254,6 +258,12 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(_text(item) for item in value)
     return str(value).strip()
+
+
+def _names(value: Any) -> list[str]:
+    """``authors: ["张三", "John Smith"]`` (a list; a name may hold a space)."""
+    items = value if isinstance(value, list) else [value] if value else []
+    return [name for item in items if (name := _text(item).strip())]
 
 
 def _words(value: Any) -> list[str]:
@@ -364,6 +374,8 @@ def render_post(article: dict[str, Any], *, site_host: str) -> str:
         front.append(f"date: {moment.strftime('%Y-%m-%d %H:%M:%S %z')}")
     front += [f"categories: {category}"] if category else []
     front += [f"tags: {_yaml_plain_or_quoted(tag)}"] if tag else []
+    if authors := [str(name) for name in article.get("authors") or [] if name]:
+        front.append("authors: [" + ", ".join(yaml_quote(name) for name in authors) + "]")
     front.append("---")
     parts = ["\n".join(front) + "\n" + _body(article, category)]
     if source := safe_url(article.get("source_url")):

@@ -529,3 +529,15 @@ def test_a_post_dated_only_by_its_file_name_says_so():
     assert {"published_from_url", "published_missing"} <= set(article.quality_flags)
     dated = extract(Page(url=url, body=post.replace("date:  +0800", "date: 2026-11-01 09:30:00 +0800").encode(), kind=JEKYLL))
     assert dated.published_at == "2026-11-01T09:30:00+08:00" and not any(f.startswith("published") for f in dated.quality_flags)
+
+
+def test_an_exported_post_keeps_its_authors_through_a_re_import():
+    # The cleaner took the byline out of the body; the front matter carries it back.
+    article = {**CANONICAL_ARTICLE, "authors": ["曲晓燕", "John Smith"]}
+    text = render_post(article, site_host=HOST)
+    assert 'authors: ["曲晓燕", "John Smith"]' in text.splitlines()
+    post = read_post(text, "2022-02-20-NW202202202282305213.md")
+    assert post.authors == ["曲晓燕", "John Smith"]
+    again = extract(Page(url="file:///a/_posts/2022-02-20-NW202202202282305213.md", body=text.encode(), kind=JEKYLL))
+    assert again.authors == ["曲晓燕", "John Smith"]
+    assert "authors:" not in render_post(CANONICAL_ARTICLE, site_host=HOST)  # none: the archive's format

@@ -117,9 +117,10 @@ def assert_valid_article(article: Article) -> None:
     assert not re.search(r"<\s*/?\s*(?:script|svg|iframe|object|embed|style|math)\b", article.body_html, re.IGNORECASE)
     for element in root.iter():  # words like "javascript:" may be text; never a URL
         assert not any(re.match(r"\s*(?:javascript|vbscript|data):", v, re.IGNORECASE) for v in element.attrib.values())
-    # title, source and authors are text: no tag a feed left in survives ("<b" alone is text)
+    # title, source and authors are text: no tag a feed left in survives ("<b" alone is text; so
+    # is "<IMG.>": as HTML reads it, a tag's name ends at a space, "/" or ">")
     for value in (article.title, article.source or "", *article.authors):
-        assert not re.search(r"<\s*/?\s*(?:script|svg|img|iframe|style)\b[^<>]*>", value, re.IGNORECASE), value
+        assert not re.search(r"</?(?:script|svg|img|iframe|style)(?=[\s/>])[^<>]*>", value, re.IGNORECASE), value
 
 
 def cleaned_or_refused(page: Page) -> Article | None:

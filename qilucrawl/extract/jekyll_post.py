@@ -40,6 +40,7 @@ class JekyllParser:
             published=post.published,
             source=post.media,
             summary=post.digest,
+            authors=post.authors,
             base_url=post.source_url,
             info_code=post.info_code,
             rolling=post.category == ROLLING_CATEGORY,
