@@ -111,6 +111,11 @@ def _run(jobs: list[Job], db_path: str, overrides: tuple[str, ...], extra: dict[
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     if log_file:
+        try:  # a missing folder is made, as for the archive; an unwritable file is said plainly
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+            Path(log_file).open("a").close()
+        except OSError as error:
+            raise CannotRun(f"cannot write the log file {log_file}: {error}") from None
         settings_overrides["LOG_FILE"] = log_file
     settings = project_settings(db_path, settings_overrides)
     try:

@@ -56,3 +56,15 @@ def test_unknown_command_and_missing_archive_are_usage_errors(tmp_path):
     assert run_cli("frobnicate").returncode == ExitStatus.USAGE
     result = run_cli("stats", "--db", tmp_path / "nothing.db")
     assert result.returncode == ExitStatus.USAGE and "no archive" in result.stderr
+
+
+def test_a_log_file_in_a_missing_folder_is_made_an_unwritable_one_is_an_error(tmp_path):
+    log = tmp_path / "logs" / "cron" / "crawl.log"
+    result = run_cli("crawl", "feed", "--db", tmp_path / "a.db", "--log-file", log, "--base-url", "http://127.0.0.1:9",
+                     "-s", "RETRY_TIMES=0", "-s", "ROBOTSTXT_OBEY=False", "-s", "DOWNLOAD_TIMEOUT=2")
+    assert result.returncode == ExitStatus.FAILURES and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert log.exists() and log.stat().st_size > 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run_cli("crawl", "feed", "--db", tmp_path / "b.db", "--log-file", blocker / "crawl.log")
+    assert result.returncode == ExitStatus.ERROR and "cannot write the log file" in result.stderr
