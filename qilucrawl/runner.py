@@ -13,6 +13,7 @@ Exit statuses (README, "Exit statuses"):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -24,6 +25,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from twisted.internet import defer
+from twisted.internet.error import ReactorNotRunning
 
 from qilucrawl.lock import RunLock
 from qilucrawl.store import Store, StoreError
@@ -118,7 +120,8 @@ def _crawl(jobs: list[Job], settings: Settings) -> list:
             from twisted.internet import reactor  # installed by the first crawler
 
             if reactor.running:
-                reactor.stop()
+                with contextlib.suppress(ReactorNotRunning):  # Ctrl-C: Scrapy is stopping it already
+                    reactor.stop()
             else:  # failed before the reactor started: stop it as soon as it does
                 reactor.callWhenRunning(reactor.stop)
 

@@ -68,3 +68,28 @@ def test_a_log_file_in_a_missing_folder_is_made_an_unwritable_one_is_an_error(tm
     blocker.write_text("")
     result = run_cli("crawl", "feed", "--db", tmp_path / "b.db", "--log-file", blocker / "crawl.log")
     assert result.returncode == ExitStatus.ERROR and "cannot write the log file" in result.stderr
+
+
+def test_ctrl_c_stops_a_crawl_cleanly(demo_server, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import rows
+
+    db = tmp_path / "a.db"
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "qilucrawl", "crawl", "feed", "--db", str(db), "--base-url", demo_server.url,
+         "-s", "DOWNLOAD_DELAY=0.5", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (db.exists() and rows(db, "SELECT id FROM runs")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    crawl.send_signal(signal.SIGINT)
+    _, stderr = crawl.communicate(timeout=60)
+    assert crawl.returncode == ExitStatus.ERROR, stderr[-2000:]
+    assert "Traceback" not in stderr and "Unhandled error" not in stderr, stderr[-3000:]
+    assert [r["status"] for r in rows(db, "SELECT status FROM runs")] == ["interrupted"]
