@@ -2,7 +2,7 @@
 and readability-lxml side by side.
 
 Run: ``.venv/bin/python -m bench.extract_quality`` (``--pages DIR`` for another copy of the
-pages, ``--verbose`` for one line per page).  The pages are ``/work/shared/data/real-pages``
+pages, ``--verbose`` for one line per page).  The pages are ``../shared/data/real-pages``
 (see its SOURCES.md); without that folder the benchmark says so and exits 0.
 
 Fairness: each page's bytes are decoded once by qilucrawl's decoder, and the same text and URL
@@ -43,7 +43,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-PAGES = Path(os.environ.get("QILUCRAWL_REAL_PAGES", "/work/shared/data/real-pages"))
+# ../shared next to the repository, as the README and the tests find it.
+PAGES = Path(os.environ.get("QILUCRAWL_REAL_PAGES", Path(__file__).resolve().parents[2] / "shared" / "data" / "real-pages"))
 OUT = Path(__file__).resolve().parent / "out"
 BEIJING = timezone(timedelta(hours=8))
 EXTRACTORS = ("qilucrawl", "trafilatura", "readability-lxml")

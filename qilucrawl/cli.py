@@ -52,6 +52,10 @@ db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
     help="The SQLite archive file (created if missing).",
 )
+read_db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
+    help="The SQLite archive file to read.",
+)
 settings_option = click.option(
     "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
     help="A Scrapy or QILU_* setting, as `scrapy -s` takes it (repeatable).",
@@ -250,12 +254,18 @@ def _day_or_time(value: str | None) -> str | None:
 def filter_options(command):
     """--since, --until, --source (shared by export and search)."""
     command = click.option("--source", metavar="MEDIUM", help="Only this medium, e.g. 齐鲁网.")(command)
-    command = click.option("--until", metavar="DATE", help="Published before this day/time.")(command)
-    return click.option("--since", metavar="DATE", help="Published on or after this day/time.")(command)
+    command = click.option("--until", metavar="DATE", callback=_date_option,
+                           help="Published before this day/time.")(command)
+    return click.option("--since", metavar="DATE", callback=_date_option,
+                        help="Published on or after this day/time.")(command)
+
+
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return _day_or_time(value)  # click names the option in the error
 
 
 @cli.command()
-@db_option
+@read_db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "jekyll"]),
               default="jsonl", show_default=True)
 @click.option("--out", "out_path", type=click.Path(), help="File to write (for jekyll: the site folder, default archive/).")
@@ -281,7 +291,7 @@ def export(db_path: str, fmt: str, out_path: str | None, since: str | None, unti
         if fmt != "jekyll":
             raise click.UsageError("--out is required for this format")
         out_path = "archive"
-    filters = ExportFilters(_day_or_time(since), _day_or_time(until), source, category, changed_since_run)
+    filters = ExportFilters(since, until, source, category, changed_since_run)
     host = site_host or project_settings(db_path).get("QILU_SITE_HOST")
     if fmt != "jekyll" and Path(out_path).is_dir():
         raise click.BadParameter(f"{out_path} is a directory; --out names the file to write", param_hint="--out")
@@ -294,12 +304,12 @@ def export(db_path: str, fmt: str, out_path: str | None, since: str | None, unti
 
 
 @cli.command()
-@click.argument("query")
-@db_option
+@click.argument("words", nargs=-1, required=True, metavar="WORDS...")
+@read_db_option
 @filter_options
 @click.option("--limit", type=int, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result, one per line.")
-def search(query: str, db_path: str, since: str | None, until: str | None, source: str | None,
+def search(words: tuple[str, ...], db_path: str, since: str | None, until: str | None, source: str | None,
            limit: int, as_json: bool) -> None:
     """Find articles by words in title and body (all words must match), newest first.
 
@@ -308,7 +318,7 @@ def search(query: str, db_path: str, since: str | None, until: str | None, sourc
         qilucrawl search 趵突泉 --db archive/qilucrawl.db --since 2026-11-01
     """
     store = _open_store(db_path, must_exist=True)
-    results = store.search(query, since=_day_or_time(since), until=_day_or_time(until),
+    results = store.search(" ".join(words), since=since, until=until,
                            source=source, limit=limit)
     for row in results:
         if as_json:
@@ -321,7 +331,7 @@ def search(query: str, db_path: str, since: str | None, until: str | None, sourc
 
 
 @cli.command()
-@db_option
+@read_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 def stats(db_path: str, as_json: bool) -> None:
     """Counts by source and by day, recent runs, and failures.
@@ -354,7 +364,7 @@ def stats(db_path: str, as_json: bool) -> None:
 
 
 @cli.command()
-@db_option
+@read_db_option
 @click.option("--limit", type=int, default=20, show_default=True, help="How many runs, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 def runs(db_path: str, limit: int, as_json: bool) -> None:

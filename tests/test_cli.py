@@ -93,3 +93,13 @@ def test_ctrl_c_stops_a_crawl_cleanly(demo_server, tmp_path):
     assert crawl.returncode == ExitStatus.ERROR, stderr[-2000:]
     assert "Traceback" not in stderr and "Unhandled error" not in stderr, stderr[-3000:]
     assert [r["status"] for r in rows(db, "SELECT status FROM runs")] == ["interrupted"]
+
+
+def test_search_takes_several_words_and_date_errors_name_their_option(tmp_path):
+    from qilucrawl.store import Store
+
+    Store(tmp_path / "a.db").close()
+    several = run_cli("search", "大天鹅", "荣成", "--db", tmp_path / "a.db")
+    assert several.returncode == 0 and "no articles match" in several.stderr
+    bad = run_cli("export", "--since", "2026-13-01", "--db", tmp_path / "a.db", "--out", tmp_path / "x.jsonl")
+    assert bad.returncode == ExitStatus.USAGE and "'--since'" in bad.stderr

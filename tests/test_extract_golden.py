@@ -53,6 +53,8 @@ def test_parse_a_saved_text_endpoint_response_with_what_the_list_said(tmp_path):
                                          '<p class="em_media">（文章来源：大众日报）</p>'}), encoding="utf-8")
     bare = run_cli("parse", saved)
     assert bare.returncode == 1 and "give the list's with --title" in bare.stdout
+    titled = json.loads(run_cli("parse", saved, "--json", "--title", "经济运行").stdout)
+    assert titled["info_code"] is None and titled["title"] == "经济运行"  # no --url: unknown, null
     url = "http://127.0.0.1/NewsData/GetNewsText.do?id=NW202611020000000003"
     result = run_cli("parse", saved, "--json", "--url", url, "--title", "经济运行", "--published", "2026-11-02 10:00:00")
     record = json.loads(result.stdout)
