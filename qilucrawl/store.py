@@ -31,7 +31,16 @@ from sqlite_utils import Database
 from qilucrawl.clean.article import FLAG_SHORT_BODY
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import Article, Failure, Page
-from qilucrawl.search import ASTRAL_HAN, fts_query, key_range, query_terms, search_key, segment, segment_v4, snippet
+from qilucrawl.search import (
+    ASTRAL_HAN,
+    fts_query,
+    key_range,
+    query_terms,
+    search_key,
+    segment,
+    segment_v4,
+    snippet,
+)
 
 SCHEMA_VERSION = 5
 _JSON_COLUMNS = ("tags", "authors", "images", "quality_flags")

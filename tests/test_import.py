@@ -82,7 +82,7 @@ def test_a_rolling_copy_whose_body_names_the_medium_is_still_the_copy(tmp_path, 
 def test_a_rolling_post_imported_again_is_unchanged_and_skips_are_counted(tmp_path, db_path):
     rolling = tmp_path / "2023-03-16-202303161234567804.md"
     rolling.write_bytes((POSTS / rolling.name).read_bytes().replace(
-        "</p>".encode(), "</p>\n<p class=\"em_media\">（文章来源：大众日报）</p>".encode(), 1))
+        b"</p>", "</p>\n<p class=\"em_media\">（文章来源：大众日报）</p>".encode(), 1))
     _, first = imported(db_path, rolling)
     _, again = imported(db_path, rolling)  # it finds itself stored: not a medium's post
     assert (first[rolling.name]["outcome"], again[rolling.name]["outcome"]) == ("imported", "unchanged")
