@@ -72,6 +72,7 @@ def test_a_log_file_in_a_missing_folder_is_made_an_unwritable_one_is_an_error(tm
 
 def test_ctrl_c_stops_a_crawl_cleanly(demo_server, tmp_path):
     import signal
+    import sqlite3
     import subprocess
     import sys
     import time
@@ -84,8 +85,14 @@ def test_ctrl_c_stops_a_crawl_cleanly(demo_server, tmp_path):
          "-s", "DOWNLOAD_DELAY=0.5", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    def started() -> bool:
+        try:
+            return db.exists() and bool(rows(db, "SELECT id FROM runs"))
+        except sqlite3.OperationalError:  # no file or no table yet
+            return False
+
     deadline = time.monotonic() + 30
-    while not (db.exists() and rows(db, "SELECT id FROM runs")) and time.monotonic() < deadline:
+    while not started() and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1)
     crawl.send_signal(signal.SIGINT)
