@@ -8,6 +8,7 @@ import json
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +49,13 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return value
 
 
-db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
-    help="The SQLite archive file (created if missing).",
-)
-read_db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True,
-    help="The SQLite archive file to read.",
-)
+def _db_option(help_text: str) -> Callable:
+    return click.option("--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB,
+                        show_default=True, help=help_text)
+
+
+db_option = _db_option("The SQLite archive file (created if missing).")
+read_db_option = _db_option("The SQLite archive file to read.")
 settings_option = click.option(
     "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
     help="A Scrapy or QILU_* setting, as `scrapy -s` takes it (repeatable).",
@@ -239,18 +239,6 @@ def import_(paths: tuple[str, ...], db_path: str, as_json: bool) -> None:
 # --- reading the archive ------------------------------------------------------------------------
 
 
-def _day_or_time(value: str | None) -> str | None:
-    """--since/--until as an ISO prefix that compares with stored ISO times (checked)."""
-    if value is None:
-        return None
-    from qilucrawl.clean.dates import parse_datetime
-
-    parsed = parse_datetime(value)
-    if not parsed.ok:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)")
-    return parsed.iso[:10] if len(value.strip()) <= 10 else parsed.iso
-
-
 def filter_options(command):
     """--since, --until, --source (shared by export and search)."""
     command = click.option("--source", metavar="MEDIUM", help="Only this medium, e.g. 齐鲁网.")(command)
@@ -261,7 +249,16 @@ def filter_options(command):
 
 
 def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    return _day_or_time(value)  # click names the option in the error
+    """--since/--until as an ISO prefix that compares with stored ISO times (checked; click
+    names the option in the error)."""
+    if value is None:
+        return None
+    from qilucrawl.clean.dates import parse_datetime
+
+    parsed = parse_datetime(value)
+    if not parsed.ok:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)")
+    return parsed.iso[:10] if len(value.strip()) <= 10 else parsed.iso
 
 
 @cli.command()
