@@ -231,14 +231,8 @@ class Store:
         left out of the index's character pairs (a search for 𠮷 found nothing)."""
         conn = self.db.conn
         pattern = f"*[{ASTRAL_HAN}]*"
-        affected = conn.execute(
-            "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a ON a.info_code = k.info_code"
-            " WHERE a.title GLOB ? OR a.body_text GLOB ?", [pattern, pattern],
-        ).fetchall()
-        conn.executemany(
-            "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-            [(key, segment_v4(title), segment_v4(body)) for key, title, body in affected],
-        )
+        affected = conn.execute(_INDEXED_TEXT_SQL + "a.title GLOB ? OR a.body_text GLOB ?", [pattern, pattern]).fetchall()
+        conn.executemany(_FTS_DELETE_SQL, [(key, segment_v4(title), segment_v4(body)) for key, title, body in affected])
         conn.executemany(_FTS_SQL, [(key, segment(title), segment(body)) for key, title, body in affected])
 
     def rebuild_search(self, chunk: int = 2000) -> int:
@@ -258,14 +252,8 @@ class Store:
         indexed with: a contentless index needs it to find their tokens)."""
         conn = self.db.conn
         marks = ",".join("?" * len(articles))
-        old = conn.execute(
-            "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a ON a.info_code = k.info_code"
-            f" WHERE k.info_code IN ({marks})", [a.info_code for a in articles],
-        ).fetchall()
-        conn.executemany(
-            "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-            [(key, segment(title), segment(body)) for key, title, body in old],
-        )
+        old = conn.execute(_INDEXED_TEXT_SQL + f"k.info_code IN ({marks})", [a.info_code for a in articles]).fetchall()
+        conn.executemany(_FTS_DELETE_SQL, [(key, segment(title), segment(body)) for key, title, body in old])
         conn.executemany("DELETE FROM search_keys WHERE key = ?", [(key,) for key, _, _ in old])
 
     def _index(self, articles: list[Article]) -> None:
@@ -562,6 +550,9 @@ _REVISION_SQL = (
 )
 _KEY_SQL = "INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)"
 _FTS_SQL = "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)"
+# A contentless index deletes a row only when told the text it indexed (its key, title, body).
+_FTS_DELETE_SQL = "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)"
+_INDEXED_TEXT_SQL = "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a ON a.info_code = k.info_code WHERE "
 _PAGE_SQL = (
     "INSERT OR IGNORE INTO pages (info_code, revision, part, url, status, content_type, fetched_at,"
     " sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"

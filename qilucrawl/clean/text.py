@@ -70,12 +70,11 @@ def normalize_paragraph(text: str | None) -> str:
     if not text:
         return ""
     text = normalize_text(remove_layout_breaks(text))
-    if " " not in text and not _ANY_SPACE.search(text):  # nothing to look at below
+    if " " not in text and _SPACE_RUN_ANY.search(text) is None:  # nothing to look at below
         return text
     return _SPACE_RUN_ANY.sub(lambda run: _space_or_padding(text, run), text)
 
 
-_ANY_SPACE = re.compile(r"\s")
 _SPACE_RUN_ANY = re.compile(r"\s+")
 # Full-width punctuation carries its own spacing: a space beside it is padding, not content.
 # ("1 “底盘”之争" keeps its space: a digit is not Chinese.)
@@ -124,16 +123,9 @@ def ends_paragraph(line: str) -> bool:
 
 # Site names appended to page titles: "标题_东方财富网", "标题-齐鲁网", "标题 | 新闻中心".
 _LAST_SEPARATOR = re.compile(r"^(?P<head>.*\S)\s*(?:_|\||｜| - | — |--?|—)\s*(?P<tail>[^_|｜—]+)$")
-_SITE_WORDS = re.compile(
-    r"(网|报|新闻|频道|中心|资讯|在线|日报|晚报|电视台|客户端|首页|专题|\.com|\.cn|\.net)$",
-    re.IGNORECASE,
-)
-
-
-_ONLY_A_SITE = re.compile(
-    r"^\s*(?:_|\||｜|-|—)+\s*[^_|｜—]{1,20}?(?:网|报|新闻|频道|中心|资讯|在线|日报|晚报|电视台|客户端|\.com|\.cn|\.net)\s*$",
-    re.IGNORECASE,
-)
+_SITE_NAME_ENDS = r"网|报|新闻|频道|中心|资讯|在线|日报|晚报|电视台|客户端|\.com|\.cn|\.net"
+_SITE_WORDS = re.compile(rf"(?:{_SITE_NAME_ENDS}|首页|专题)$", re.IGNORECASE)
+_ONLY_A_SITE = re.compile(rf"^\s*(?:_|\||｜|-|—)+\s*[^_|｜—]{{1,20}}?(?:{_SITE_NAME_ENDS})\s*$", re.IGNORECASE)
 
 
 def strip_site_suffix(title: str) -> str:
