@@ -28,8 +28,7 @@ from typing import Any
 from bench.figures import OUT, Figure, add_size_arguments, figure_table, machine, say, size_of
 
 # In order: the fast ones first, the archive before what reads it.
-BENCHMARKS = ("extract_speed", "store_speed", "make_archive", "export_speed", "query_speed", "crawl_rate",
-              "cron_noop")
+BENCHMARKS = ("extract_speed", "store_speed", "make_archive", "export_speed", "query_speed", "crawl_rate", "cron_noop")
 QUALITY = "extract_quality"
 
 
@@ -60,16 +59,31 @@ def run_quality() -> tuple[list[Figure], str | None]:
     if done.returncode != 0:
         return [], f"exited {done.returncode}: {done.stderr.strip()[-300:]}"
     if not report.exists() or report.stat().st_mtime == before:
-        return [Figure("extraction quality (bench.extract_quality)", None, "",
-                       note=done.stdout.strip().splitlines()[0] if done.stdout.strip() else "no report")], None
+        return [
+            Figure(
+                "extraction quality (bench.extract_quality)",
+                None,
+                "",
+                note=done.stdout.strip().splitlines()[0] if done.stdout.strip() else "no report",
+            )
+        ], None
     payload = json.loads(report.read_text("utf-8"))
-    return [Figure(f"extraction quality: {t['target']}", None, "", target=t["target"], passed=t["ok"],
-                   note=f"{t['detail']}; {payload.get('pages')} real pages, see extract_quality.md")
-            for t in payload.get("targets", [])], None
+    return [
+        Figure(
+            f"extraction quality: {t['target']}",
+            None,
+            "",
+            target=t["target"],
+            passed=t["ok"],
+            note=f"{t['detail']}; {payload.get('pages')} real pages, see extract_quality.md",
+        )
+        for t in payload.get("targets", [])
+    ], None
 
 
-def merge_previous(size: str, wanted: list[str], figures: list[tuple[str, Figure]],
-                   timings: dict[str, float]) -> list[tuple[str, Figure]]:
+def merge_previous(
+    size: str, wanted: list[str], figures: list[tuple[str, Figure]], timings: dict[str, float]
+) -> list[tuple[str, Figure]]:
     """With ``--only``: the other benchmarks' figures from the last run of the same size."""
     path = OUT / "results.json"
     if not path.exists():
@@ -77,8 +91,9 @@ def merge_previous(size: str, wanted: list[str], figures: list[tuple[str, Figure
     previous = json.loads(path.read_text("utf-8"))
     if previous.get("size") != size:
         return figures
-    kept = [(item.pop("bench"), Figure(**item)) for item in previous.get("figures", [])
-            if item.get("bench") not in wanted]
+    kept = [
+        (item.pop("bench"), Figure(**item)) for item in previous.get("figures", []) if item.get("bench") not in wanted
+    ]
     for name, seconds in previous.get("seconds", {}).items():
         timings.setdefault(name, seconds)
     order = [*BENCHMARKS, QUALITY]
@@ -86,8 +101,13 @@ def merge_previous(size: str, wanted: list[str], figures: list[tuple[str, Figure
     return sorted(merged, key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
 
 
-def write_results(size: str, named: list[tuple[str, Figure]], timings: dict[str, float], errors: dict[str, str],
-                  only: list[str] | None = None) -> str:
+def write_results(
+    size: str,
+    named: list[tuple[str, Figure]],
+    timings: dict[str, float],
+    errors: dict[str, str],
+    only: list[str] | None = None,
+) -> str:
     figures = [figure for _, figure in named]
     info = machine()
     when = datetime.now(UTC).astimezone()
@@ -95,13 +115,21 @@ def write_results(size: str, named: list[tuple[str, Figure]], timings: dict[str,
         f"# qilucrawl benchmarks ({size} sizes)",
         "",
         f"Run {when:%Y-%m-%d %H:%M %Z} with `python -m bench{'' if size == 'default' else ' --' + size}"
-        + (f" --only {','.join(only)}`; the other figures are from the previous run of the same size."
-           if only else "`."),
+        + (
+            f" --only {','.join(only)}`; the other figures are from the previous run of the same size."
+            if only
+            else "`."
+        ),
         "",
-        (f"Machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}; "
-         f"Python {info['python']}, SQLite {info['sqlite']}."),
-        ("Versions: " + ", ".join(f"{k} {info[k]}" for k in info
-                                  if k not in ("cpu", "cores", "ram", "os", "python", "sqlite")) + "."),
+        (
+            f"Machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}; "
+            f"Python {info['python']}, SQLite {info['sqlite']}."
+        ),
+        (
+            "Versions: "
+            + ", ".join(f"{k} {info[k]}" for k in info if k not in ("cpu", "cores", "ram", "os", "python", "sqlite"))
+            + "."
+        ),
         "",
         figure_table(figures),
         "",
@@ -113,9 +141,12 @@ def write_results(size: str, named: list[tuple[str, Figure]], timings: dict[str,
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.md").write_text(text, "utf-8")
     payload: dict[str, Any] = {
-        "size": size, "date": when.isoformat(timespec="seconds"), "machine": info,
+        "size": size,
+        "date": when.isoformat(timespec="seconds"),
+        "machine": info,
         "figures": [{"bench": name, **asdict(f)} for name, f in named],
-        "seconds": timings, "errors": errors,
+        "seconds": timings,
+        "errors": errors,
     }
     (OUT / "results.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
     return text

@@ -45,8 +45,13 @@ BENCH_RUNS = {"quick": 2, "default": 3, "full": 3}
 BIG = 100_000  # --full only: the memory target's crawl
 TARGET_SHARE = 0.5
 TARGET_MB = 500
-CRAWL_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-                  "MEMUSAGE_ENABLED=True", "QILU_PROGRESS=off")
+CRAWL_SETTINGS = (
+    "DOWNLOAD_DELAY=0",
+    "AUTOTHROTTLE_ENABLED=False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "MEMUSAGE_ENABLED=True",
+    "QILU_PROGRESS=off",
+)
 _RATE = re.compile(r"Crawled (\d+) pages \(at (\d+) pages/min\)")
 _MEMUSAGE = re.compile(r"'memusage/max': (\d+)")
 
@@ -77,10 +82,17 @@ def write_big_corpus(folder: Path, count: int) -> None:
         code = f"NW{when:%Y%m%d}{number:010d}"
         title = f"{base.title}（{number}）"
         article = FeedArticle(
-            info_code=code, title=title, datetime=f"{when:%Y-%m-%d %H:%M:%S}", media=base.media,
-            lists=base.lists, body_key=base.body_key, body=base.body,
+            info_code=code,
+            title=title,
+            datetime=f"{when:%Y-%m-%d %H:%M:%S}",
+            media=base.media,
+            lists=base.lists,
+            body_key=base.body_key,
+            body=base.body,
             digest=f"【{title}】{base.digest.split('】', 1)[-1]}" if base.digest else None,
-            fault=None, edition2=None, expect={},
+            fault=None,
+            edition2=None,
+            expect={},
         )
         path = folder / "feed" / f"{number:06d}.json"
         path.write_text(json.dumps(article.__dict__, ensure_ascii=False), "utf-8")
@@ -89,8 +101,7 @@ def write_big_corpus(folder: Path, count: int) -> None:
 def crawl(site: DemoSite, db: Path, listed: int | None) -> dict[str, Any]:
     """One ``qilucrawl crawl feed`` child: wall time, articles stored, peak memory."""
     log = db.with_suffix(".log")
-    command = [str(BIN / "qilucrawl"), "crawl", "feed", "--db", str(db), "--log-file", str(log),
-               "--log-level", "INFO"]
+    command = [str(BIN / "qilucrawl"), "crawl", "feed", "--db", str(db), "--log-file", str(log), "--log-level", "INFO"]
     settings = list(CRAWL_SETTINGS) + ([f"QILU_FEED_COUNT={listed}"] if listed else [])
     with DemoServer(site=site) as server:
         command += ["--base-url", server.url] + [part for s in settings for part in ("-s", s)]
@@ -101,15 +112,25 @@ def crawl(site: DemoSite, db: Path, listed: int | None) -> dict[str, Any]:
     stored = store.count()
     store.close()
     memory = _MEMUSAGE.findall(log.read_text(encoding="utf-8", errors="replace"))
-    return {"seconds": seconds, "stored": stored, "status": done.returncode,
-            "memusage_mb": int(memory[-1]) / 1e6 if memory else None, "stdout": done.stdout.strip()}
+    return {
+        "seconds": seconds,
+        "stored": stored,
+        "status": done.returncode,
+        "memusage_mb": int(memory[-1]) / 1e6 if memory else None,
+        "stdout": done.stdout.strip(),
+    }
 
 
 def scrapy_bench() -> float:
     """``scrapy bench``'s steady-state rate in pages/s, outside any project (its defaults)."""
     with tempfile.TemporaryDirectory(prefix="qilubench-scrapy-") as tmp:
-        done = subprocess.run([str(BIN / "scrapy"), "bench", "-s", "LOGSTATS_INTERVAL=1"],
-                              capture_output=True, text=True, cwd=tmp, check=False)
+        done = subprocess.run(
+            [str(BIN / "scrapy"), "bench", "-s", "LOGSTATS_INTERVAL=1"],
+            capture_output=True,
+            text=True,
+            cwd=tmp,
+            check=False,
+        )
     rates = [int(per_min) for _, per_min in _RATE.findall(done.stderr)]
     steady = [r for r in rates[1:] if r > 0] or rates
     if not steady:
@@ -134,36 +155,65 @@ def run(size: str = "default") -> list[Figure]:
             if attempt < REPEATS[size]:
                 result = crawl(IndexedSite(root / "big"), root / f"big{attempt}.db", count)
                 runs.append(result)
-                say(f"  big feed #{attempt + 1}: {result['stored']:,} stored in {result['seconds']:.1f}s"
+                say(
+                    f"  big feed #{attempt + 1}: {result['stored']:,} stored in {result['seconds']:.1f}s"
                     f" ({result['stored'] / result['seconds']:.0f}/s), memusage/max"
-                    f" {result['memusage_mb'] or 0:.0f} MB, exit {result['status']}: {result['stdout'][:200]}")
+                    f" {result['memusage_mb'] or 0:.0f} MB, exit {result['status']}: {result['stdout'][:200]}"
+                )
         huge = None
         if size == "full":
             write_big_corpus(root / "huge", BIG)
             huge = crawl(IndexedSite(root / "huge"), root / "huge.db", BIG)
-            say(f"  {BIG:,}-article feed: {huge['stored']:,} stored in {huge['seconds']:.1f}s,"
-                f" memusage/max {huge['memusage_mb'] or 0:.0f} MB")
+            say(
+                f"  {BIG:,}-article feed: {huge['stored']:,} stored in {huge['seconds']:.1f}s,"
+                f" memusage/max {huge['memusage_mb'] or 0:.0f} MB"
+            )
     base = statistics.median(bench_rates)
     rate = statistics.median(r["stored"] / r["seconds"] for r in runs)
     complete = all(r["stored"] == count for r in runs)
     memory = max((r["memusage_mb"] or 0) for r in runs)
     figures = [
-        Figure(f"end-to-end crawl, synthetic feed of {count:,} articles (articles/s vs pages/s)", rate, "/s",
-               baseline="scrapy bench", baseline_value=base, ratio=rate / base, ratio_text="× bench",
-               target="≥ 0.5× scrapy bench", passed=complete and rate / base >= TARGET_SHARE,
-               note="all stored" if complete else f"only {min(r['stored'] for r in runs):,} stored"),
-        Figure(f"end-to-end crawl, demo corpus ({demo['stored']} articles, start-up included)",
-               demo["stored"] / demo["seconds"], "articles/s", note=f"{demo['seconds']:.1f} s wall"),
+        Figure(
+            f"end-to-end crawl, synthetic feed of {count:,} articles (articles/s vs pages/s)",
+            rate,
+            "/s",
+            baseline="scrapy bench",
+            baseline_value=base,
+            ratio=rate / base,
+            ratio_text="× bench",
+            target="≥ 0.5× scrapy bench",
+            passed=complete and rate / base >= TARGET_SHARE,
+            note="all stored" if complete else f"only {min(r['stored'] for r in runs):,} stored",
+        ),
+        Figure(
+            f"end-to-end crawl, demo corpus ({demo['stored']} articles, start-up included)",
+            demo["stored"] / demo["seconds"],
+            "articles/s",
+            note=f"{demo['seconds']:.1f} s wall",
+        ),
     ]
     if huge is not None:
-        figures.append(Figure(f"crawl peak memory, {BIG:,} articles (memusage/max)", huge["memusage_mb"], "MB",
-                              target=f"< {TARGET_MB} MB", passed=huge["memusage_mb"] is not None
-                              and huge["memusage_mb"] < TARGET_MB and huge["stored"] == BIG,
-                              note=f"{huge['stored']:,} stored, {huge['stored'] / huge['seconds']:.0f}/s"))
+        figures.append(
+            Figure(
+                f"crawl peak memory, {BIG:,} articles (memusage/max)",
+                huge["memusage_mb"],
+                "MB",
+                target=f"< {TARGET_MB} MB",
+                passed=huge["memusage_mb"] is not None and huge["memusage_mb"] < TARGET_MB and huge["stored"] == BIG,
+                note=f"{huge['stored']:,} stored, {huge['stored'] / huge['seconds']:.0f}/s",
+            )
+        )
     else:
-        figures.append(Figure(f"crawl peak memory, {count:,} articles (memusage/max)", memory, "MB",
-                              target=f"< {TARGET_MB} MB at 100,000", passed=None,
-                              note="the 100,000-article crawl runs with --full"))
+        figures.append(
+            Figure(
+                f"crawl peak memory, {count:,} articles (memusage/max)",
+                memory,
+                "MB",
+                target=f"< {TARGET_MB} MB at 100,000",
+                passed=None,
+                note="the 100,000-article crawl runs with --full",
+            )
+        )
     return figures
 
 

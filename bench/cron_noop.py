@@ -25,8 +25,7 @@ from qilucrawl.demo.server import CORPUS, DemoServer, DemoSite
 BIN = Path(sys.executable).parent
 REPEATS = {"quick": 3, "default": 5, "full": 7}
 TARGET_SECONDS = 3.0
-SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-            "QILU_PROGRESS=off")
+SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "QILU_PROGRESS=off")
 
 
 def readable_corpus(folder: Path) -> Path:
@@ -39,11 +38,22 @@ def readable_corpus(folder: Path) -> Path:
 
 
 def crawl_once(url: str, db: Path) -> tuple[float, str]:
-    command = [str(BIN / "qilucrawl"), "crawl", "feed", "--db", str(db), "--base-url", url,
-               "--log-level", "WARNING"] + [part for s in SETTINGS for part in ("-s", s)]
+    command = [
+        str(BIN / "qilucrawl"),
+        "crawl",
+        "feed",
+        "--db",
+        str(db),
+        "--base-url",
+        url,
+        "--log-level",
+        "WARNING",
+    ] + [part for s in SETTINGS for part in ("-s", s)]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
-    return time.perf_counter() - started, done.stdout.strip().splitlines()[0] if done.stdout.strip() else done.stderr[-300:]
+    return time.perf_counter() - started, done.stdout.strip().splitlines()[0] if done.stdout.strip() else done.stderr[
+        -300:
+    ]
 
 
 def run(size: str = "default") -> list[Figure]:
@@ -63,10 +73,22 @@ def run(size: str = "default") -> list[Figure]:
     wall = statistics.median(seconds)
     fetched = max(requests)
     return [
-        Figure("incremental cron run with nothing new: article requests", fetched, "requests",
-               target="0", passed=fetched == 0, note=f"{len(seconds)} runs, the most any made"),
-        Figure("incremental cron run with nothing new: wall time", wall, "s", target=f"< {TARGET_SECONDS:g} s",
-               passed=wall < TARGET_SECONDS, note=f"child process incl. start-up; min {min(seconds):.2f} s"),
+        Figure(
+            "incremental cron run with nothing new: article requests",
+            fetched,
+            "requests",
+            target="0",
+            passed=fetched == 0,
+            note=f"{len(seconds)} runs, the most any made",
+        ),
+        Figure(
+            "incremental cron run with nothing new: wall time",
+            wall,
+            "s",
+            target=f"< {TARGET_SECONDS:g} s",
+            passed=wall < TARGET_SECONDS,
+            note=f"child process incl. start-up; min {min(seconds):.2f} s",
+        ),
     ]
 
 

@@ -59,7 +59,9 @@ def run_child(command: list[str], stdout: Path | None = None) -> tuple[float, fl
 
 
 def parquet_available() -> bool:
-    help_text = subprocess.run([str(BIN / "qilucrawl"), "export", "--help"], capture_output=True, text=True, check=False).stdout
+    help_text = subprocess.run(
+        [str(BIN / "qilucrawl"), "export", "--help"], capture_output=True, text=True, check=False
+    ).stdout
     return "parquet" in help_text
 
 
@@ -77,11 +79,33 @@ def run(size: str = "default") -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="qilubench-export-", dir=db.parent) as tmp:
         out = Path(tmp)
         commands["sqlite-utils rows --nl"] = ([str(BIN / "sqlite-utils"), "rows", "--nl", str(db), "articles"], True)
-        commands["jsonl"] = ([str(BIN / "qilucrawl"), "export", "--db", str(db), "--format", "jsonl",
-                              "--out", str(out / "export.jsonl")], False)
+        commands["jsonl"] = (
+            [
+                str(BIN / "qilucrawl"),
+                "export",
+                "--db",
+                str(db),
+                "--format",
+                "jsonl",
+                "--out",
+                str(out / "export.jsonl"),
+            ],
+            False,
+        )
         if parquet_available():
-            commands["parquet"] = ([str(BIN / "qilucrawl"), "export", "--db", str(db), "--format", "parquet",
-                                    "--out", str(out / "export.parquet")], False)
+            commands["parquet"] = (
+                [
+                    str(BIN / "qilucrawl"),
+                    "export",
+                    "--db",
+                    str(db),
+                    "--format",
+                    "parquet",
+                    "--out",
+                    str(out / "export.parquet"),
+                ],
+                False,
+            )
         results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
         sizes: dict[str, int] = {}
         say(f"export_speed: {count:,} articles, {ROUNDS[size]} rounds")
@@ -93,30 +117,57 @@ def run(size: str = "default") -> list[Figure]:
                 for produced in out.iterdir():
                     produced.unlink()
                 seconds, peak, status = results[name][-1]
-                say(f"  round {round_number + 1} {name}: {seconds:.1f}s, peak {peak:.0f} MB, exit {status},"
-                    f" {sizes.get(name, 0) / 1e9:.2f} GB")
+                say(
+                    f"  round {round_number + 1} {name}: {seconds:.1f}s, peak {peak:.0f} MB, exit {status},"
+                    f" {sizes.get(name, 0) / 1e9:.2f} GB"
+                )
     base_seconds = statistics.median(r[0] for r in results["sqlite-utils rows --nl"])
     base_peak = statistics.median(r[1] for r in results["sqlite-utils rows --nl"])
     figures = []
     for name in ("jsonl", "parquet"):
         if name not in results:
-            figures.append(Figure(f"export {count:,} articles to Parquet", None, "s", target="≤ 1.5× baseline",
-                                  note="`qilucrawl export --format parquet` not available"))
+            figures.append(
+                Figure(
+                    f"export {count:,} articles to Parquet",
+                    None,
+                    "s",
+                    target="≤ 1.5× baseline",
+                    note="`qilucrawl export --format parquet` not available",
+                )
+            )
             continue
         ok = all(r[2] == 0 for r in results[name])
         seconds = statistics.median(r[0] for r in results[name])
         peak = max(r[1] for r in results[name])
         label = "JSONL" if name == "jsonl" else "Parquet"
         note = f"{sizes.get(name, 0) / 1e9:.2f} GB file" + ("" if ok else "; FAILED")
-        figures.append(Figure(
-            f"export {count:,} articles to {label}: time", seconds if ok else None, "s",
-            baseline="sqlite-utils rows --nl", baseline_value=base_seconds, ratio=seconds / base_seconds,
-            ratio_text="× baseline", target=f"≤ {TARGET_RATIO:g}× baseline",
-            passed=ok and seconds / base_seconds <= TARGET_RATIO, note=note))
-        figures.append(Figure(
-            f"export {count:,} articles to {label}: peak memory (max RSS)", peak, "MB",
-            baseline="sqlite-utils rows --nl", baseline_value=base_peak, ratio=peak / base_peak,
-            ratio_text="× baseline", target=f"≤ {TARGET_MB} MB", passed=ok and peak <= TARGET_MB))
+        figures.append(
+            Figure(
+                f"export {count:,} articles to {label}: time",
+                seconds if ok else None,
+                "s",
+                baseline="sqlite-utils rows --nl",
+                baseline_value=base_seconds,
+                ratio=seconds / base_seconds,
+                ratio_text="× baseline",
+                target=f"≤ {TARGET_RATIO:g}× baseline",
+                passed=ok and seconds / base_seconds <= TARGET_RATIO,
+                note=note,
+            )
+        )
+        figures.append(
+            Figure(
+                f"export {count:,} articles to {label}: peak memory (max RSS)",
+                peak,
+                "MB",
+                baseline="sqlite-utils rows --nl",
+                baseline_value=base_peak,
+                ratio=peak / base_peak,
+                ratio_text="× baseline",
+                target=f"≤ {TARGET_MB} MB",
+                passed=ok and peak <= TARGET_MB,
+            )
+        )
     return figures
 
 

@@ -44,7 +44,9 @@ from pathlib import Path
 from typing import Any
 
 # ../shared next to the repository, as the README and the tests find it.
-PAGES = Path(os.environ.get("QILUCRAWL_REAL_PAGES", Path(__file__).resolve().parents[2] / "shared" / "data" / "real-pages"))
+PAGES = Path(
+    os.environ.get("QILUCRAWL_REAL_PAGES", Path(__file__).resolve().parents[2] / "shared" / "data" / "real-pages")
+)
 OUT = Path(__file__).resolve().parent / "out"
 BEIJING = timezone(timedelta(hours=8))
 EXTRACTORS = ("qilucrawl", "trafilatura", "readability-lxml")
@@ -184,9 +186,7 @@ def _goose(folder: Path) -> list[Case]:
         label = _json(label_path)
         page = label_path.with_suffix(".html")
         expected = label.get("expected", {})
-        cases.append(
-            Case("goose3", page.stem, page, url=label.get("url"), body=expected.get("cleaned_text"))
-        )
+        cases.append(Case("goose3", page.stem, page, url=label.get("url"), body=expected.get("cleaned_text")))
     return cases
 
 
@@ -228,12 +228,8 @@ def _json(path: Path) -> dict[str, Any]:
 _URL_MARKERS = (
     re.compile(rb'^\s*<text id="(https?://[^"]+)"'),  # CleanEval-style wrapper
     re.compile(rb"^\s*<!--\s*(https?://\S+?)\s*-->"),  # "Copy outerHTML" captures
-    re.compile(
-        rb"""<link[^>]+rel=["']canonical["'][^>]+href=["'](https?://[^"']+)""", re.IGNORECASE
-    ),
-    re.compile(
-        rb"""<meta[^>]+property=["']og:url["'][^>]+content=["'](https?://[^"']+)""", re.IGNORECASE
-    ),
+    re.compile(rb"""<link[^>]+rel=["']canonical["'][^>]+href=["'](https?://[^"']+)""", re.IGNORECASE),
+    re.compile(rb"""<meta[^>]+property=["']og:url["'][^>]+content=["'](https?://[^"']+)""", re.IGNORECASE),
 )
 
 
@@ -315,11 +311,7 @@ def _predicted_parts(value: str | None) -> tuple[int, ...] | None:
     except ValueError:
         return None
     if zone and hh is not None:
-        offset = (
-            0
-            if zone == "Z"
-            else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[-2:]))
-        )
+        offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[-2:]))
         moment = (moment - timedelta(minutes=offset)).replace(tzinfo=UTC).astimezone(BEIJING)
     parts = (moment.year, moment.month, moment.day)
     return parts + ((moment.hour, moment.minute) if hh is not None else ())
@@ -336,9 +328,7 @@ def date_ok(predicted: str | None, label: str, *, day_only: bool = False) -> boo
 
 
 def _label_names(value: str) -> list[str]:
-    value = re.sub(
-        r"[（(][^）)]*[）)]", " ", value
-    )  # "周思博 (Joel Spolsky)": the alias is not required
+    value = re.sub(r"[（(][^）)]*[）)]", " ", value)  # "周思博 (Joel Spolsky)": the alias is not required
     return [name for name in re.split(r"[\s、，,;；]+", value) if name]
 
 
@@ -643,9 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "extract_quality.md").write_text(text, "utf-8")
-    (OUT / "extract_quality.json").write_text(
-        json.dumps(payload, ensure_ascii=False, indent=1), "utf-8"
-    )
+    (OUT / "extract_quality.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
     return 0
 
 

@@ -68,14 +68,21 @@ class Sample:
 def load_samples() -> list[Sample]:
     site = DemoSite()
     samples = [
-        Sample("feed text bodies", a.info_code, Page(
-            url=f"http://choicewzp1.eastmoney.com/NewsData/GetNewsText.do?id={a.info_code}",
-            body=json.dumps({a.body_key: a.body}, ensure_ascii=False).encode(),
-            kind=FEED_TEXT, content_type="application/json; charset=utf-8",
-            entry=ListEntry(info_code=a.info_code, title=a.title, published=a.datetime,
-                            media=a.media, digest=a.digest),
-        ))
-        for a in site.feed if a.expect is not None  # the readable ones: what a crawl stores
+        Sample(
+            "feed text bodies",
+            a.info_code,
+            Page(
+                url=f"http://choicewzp1.eastmoney.com/NewsData/GetNewsText.do?id={a.info_code}",
+                body=json.dumps({a.body_key: a.body}, ensure_ascii=False).encode(),
+                kind=FEED_TEXT,
+                content_type="application/json; charset=utf-8",
+                entry=ListEntry(
+                    info_code=a.info_code, title=a.title, published=a.datetime, media=a.media, digest=a.digest
+                ),
+            ),
+        )
+        for a in site.feed
+        if a.expect is not None  # the readable ones: what a crawl stores
     ]
     for article in site.iqilu:
         for number in range(1, len(article.pages) + 1):
@@ -83,16 +90,26 @@ def load_samples() -> list[Sample]:
             for _ in range(4):  # past the "500-then-ok" faults
                 status, content_type, body, _headers = site.handle(path, {})
                 if status == 200:
-                    samples.append(Sample("HTML pages", f"demo iqilu {path}", Page(
-                        url=f"http://news.iqilu.com{path}", body=body, kind=HTML, content_type=content_type)))
+                    samples.append(
+                        Sample(
+                            "HTML pages",
+                            f"demo iqilu {path}",
+                            Page(url=f"http://news.iqilu.com{path}", body=body, kind=HTML, content_type=content_type),
+                        )
+                    )
                     break
     for folder in sorted(p for p in GOLDEN.iterdir() if p.is_dir() and p.name in ("iqilu", "eastmoney")):
         golden = json.loads((folder / f"{folder.name.capitalize()}.json").read_text(encoding="utf-8"))
         urls = {name: entry["url"] for name, entry in golden.items()}
         urls.update({c["file"]: c["url"] for entry in golden.values() for c in entry.get("continuations", [])})
         for name, url in sorted(urls.items()):
-            samples.append(Sample("HTML pages", f"golden {folder.name}/{name}",
-                                  Page(url=url, body=(folder / name).read_bytes(), kind=HTML)))
+            samples.append(
+                Sample(
+                    "HTML pages",
+                    f"golden {folder.name}/{name}",
+                    Page(url=url, body=(folder / name).read_bytes(), kind=HTML),
+                )
+            )
     return samples
 
 
@@ -151,25 +168,46 @@ def figures_of(samples: list[Sample], medians: dict[str, list[float]]) -> list[F
         ours = total["qilucrawl"]
         per_page = statistics.median(medians["qilucrawl"][i] for i in index) * 1e3
         ratio = ours / total["lxml"]
-        figures.append(Figure(
-            what=f"clean + extract, {group} ({len(index)}), total of per-page medians",
-            value=ours * 1e3, unit="ms", baseline="lxml.html.fromstring", baseline_value=total["lxml"] * 1e3,
-            ratio=ratio, ratio_text="× lxml", target=f"≤ {TARGET_LXML:g}× lxml", passed=ratio <= TARGET_LXML,
-            note=f"median page {per_page:.3f} ms",
-        ))
-        figures.append(Figure(
-            what=f"reference, {group}: parse + one Python pass over every node (no cleaning)",
-            value=total["python pass"] * 1e3, unit="ms", baseline="lxml.html.fromstring",
-            baseline_value=total["lxml"] * 1e3, ratio=total["python pass"] / total["lxml"], ratio_text="× lxml",
-        ))
+        figures.append(
+            Figure(
+                what=f"clean + extract, {group} ({len(index)}), total of per-page medians",
+                value=ours * 1e3,
+                unit="ms",
+                baseline="lxml.html.fromstring",
+                baseline_value=total["lxml"] * 1e3,
+                ratio=ratio,
+                ratio_text="× lxml",
+                target=f"≤ {TARGET_LXML:g}× lxml",
+                passed=ratio <= TARGET_LXML,
+                note=f"median page {per_page:.3f} ms",
+            )
+        )
+        figures.append(
+            Figure(
+                what=f"reference, {group}: parse + one Python pass over every node (no cleaning)",
+                value=total["python pass"] * 1e3,
+                unit="ms",
+                baseline="lxml.html.fromstring",
+                baseline_value=total["lxml"] * 1e3,
+                ratio=total["python pass"] / total["lxml"],
+                ratio_text="× lxml",
+            )
+        )
         if "trafilatura" in total:
             speedup = total["trafilatura"] / ours
-            figures.append(Figure(
-                what=f"clean + extract, {group}: trafilatura's time over ours",
-                value=ours * 1e3, unit="ms", baseline="trafilatura.extract", baseline_value=total["trafilatura"] * 1e3,
-                ratio=speedup, ratio_text="× faster", target=f"≥ {TARGET_TRAFILATURA:g}× faster",
-                passed=speedup >= TARGET_TRAFILATURA,
-            ))
+            figures.append(
+                Figure(
+                    what=f"clean + extract, {group}: trafilatura's time over ours",
+                    value=ours * 1e3,
+                    unit="ms",
+                    baseline="trafilatura.extract",
+                    baseline_value=total["trafilatura"] * 1e3,
+                    ratio=speedup,
+                    ratio_text="× faster",
+                    target=f"≥ {TARGET_TRAFILATURA:g}× faster",
+                    passed=speedup >= TARGET_TRAFILATURA,
+                )
+            )
     if "trafilatura" not in medians:
         figures.append(Figure("trafilatura baseline", None, "ms", note="trafilatura not installed"))
     return figures

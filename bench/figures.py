@@ -127,8 +127,11 @@ def machine() -> dict[str, str]:
         pass
     ram = ""
     try:
-        kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))
+        kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         ram = f"{kib / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration):
         pass

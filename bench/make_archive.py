@@ -71,14 +71,15 @@ def ensure_archive(count: int, force: bool = False) -> Path:
             with conn:
                 conn.executemany(_INSERT, rows)
                 if has_seen:  # schema v3: when each article was last listed, in its own table
-                    conn.executemany("INSERT INTO seen (info_code, last_seen_at, last_seen_run) VALUES (?, ?, ?)",
-                                     [(row[_CODE], row[_PUBLISHED], run_id) for row in rows])
+                    conn.executemany(
+                        "INSERT INTO seen (info_code, last_seen_at, last_seen_run) VALUES (?, ?, ?)",
+                        [(row[_CODE], row[_PUBLISHED], run_id) for row in rows],
+                    )
             done_count += len(rows)
             if done_count % 50_000 < CHUNK or done_count == count:
                 rate = done_count / (time.monotonic() - started)
                 say(f"  make_archive: {done_count:,}/{count:,} articles ({rate:,.0f}/s)")
-    conn.execute("UPDATE runs SET finished_at = datetime('now'), status = 'ok', new = ? WHERE id = ?",
-                 [count, run_id])
+    conn.execute("UPDATE runs SET finished_at = datetime('now'), status = 'ok', new = ? WHERE id = ?", [count, run_id])
     conn.commit()
     conn.close()
     say("  make_archive: building the search index (Store.rebuild_search) …")
@@ -94,8 +95,10 @@ def ensure_archive(count: int, force: bool = False) -> Path:
     conn.execute("ANALYZE")
     conn.close()
     seconds = time.monotonic() - started
-    done.write_text(json.dumps({"articles": count, "seconds": round(seconds, 1), "fts": True,
-                                "bytes": path.stat().st_size}), "utf-8")
+    done.write_text(
+        json.dumps({"articles": count, "seconds": round(seconds, 1), "fts": True, "bytes": path.stat().st_size}),
+        "utf-8",
+    )
     say(f"  make_archive: {path} ({path.stat().st_size / 1e9:.2f} GB) in {seconds:.0f}s")
     return path
 

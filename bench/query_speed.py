@@ -41,15 +41,18 @@ def _ms(seconds: list[float]) -> tuple[float, float]:
 
 def by_info_code(store: Store, rng: random.Random, count: int) -> list[float]:
     rowids = [rng.randint(1, count) for _ in range(LOOKUPS)]
-    codes = [row[0] for rowid in rowids
-             for row in store.db.execute("SELECT info_code FROM articles WHERE rowid = ?", [rowid])]
+    codes = [
+        row[0]
+        for rowid in rowids
+        for row in store.db.execute("SELECT info_code FROM articles WHERE rowid = ?", [rowid])
+    ]
     times = []
     for code in codes + codes:  # the first pass warms the cache; the second is kept
         started = time.perf_counter()
         found = store.get(code)
         times.append(time.perf_counter() - started)
         assert found is not None
-    return times[len(codes):]
+    return times[len(codes) :]
 
 
 def by_range(store: Store, ranges: list[tuple[str, str]]) -> tuple[list[float], int]:
@@ -89,22 +92,46 @@ def run(size: str = "default") -> list[Figure]:
     day_median, day_p95 = _ms(day_times)
     month_median, _ = _ms(month_times)
     figures = [
-        Figure(f"query by info_code (Store.get, {LOOKUPS:,} random)", get_median, "ms", target="< 1 ms",
-               passed=get_median < 1, note=f"p95 {get_p95:.2f} ms"),
-        Figure(f"query by day range: one day (~{day_rows:,} articles, materialized)", day_median, "ms",
-               target="< 50 ms", passed=day_median < 50, note=f"p95 {day_p95:.1f} ms"),
-        Figure(f"query by day range: one month (~{month_rows:,} articles, materialized)", month_median, "ms",
-               note="no target; whole rows, JSON lists decoded"),
+        Figure(
+            f"query by info_code (Store.get, {LOOKUPS:,} random)",
+            get_median,
+            "ms",
+            target="< 1 ms",
+            passed=get_median < 1,
+            note=f"p95 {get_p95:.2f} ms",
+        ),
+        Figure(
+            f"query by day range: one day (~{day_rows:,} articles, materialized)",
+            day_median,
+            "ms",
+            target="< 50 ms",
+            passed=day_median < 50,
+            note=f"p95 {day_p95:.1f} ms",
+        ),
+        Figure(
+            f"query by day range: one month (~{month_rows:,} articles, materialized)",
+            month_median,
+            "ms",
+            note="no target; whole rows, JSON lists decoded",
+        ),
     ]
     if hasattr(store, "search"):
         word_times, hits = by_word(store)
         word_median, word_p95 = _ms(word_times)
-        figures.append(Figure(f"FTS word search (Store.search, {len(WORDS)} words of 2–4 characters)",
-                              word_median, "ms", target="< 100 ms", passed=word_median < 100,
-                              note=f"p95 {word_p95:.0f} ms, {hits // len(WORDS)} results per word"))
+        figures.append(
+            Figure(
+                f"FTS word search (Store.search, {len(WORDS)} words of 2–4 characters)",
+                word_median,
+                "ms",
+                target="< 100 ms",
+                passed=word_median < 100,
+                note=f"p95 {word_p95:.0f} ms, {hits // len(WORDS)} results per word",
+            )
+        )
     else:
-        figures.append(Figure("FTS word search", None, "ms", target="< 100 ms",
-                              note="Store.search does not exist yet: skipped"))
+        figures.append(
+            Figure("FTS word search", None, "ms", target="< 100 ms", note="Store.search does not exist yet: skipped")
+        )
     store.close()
     return figures
 

@@ -46,11 +46,15 @@ TARGET_UNCHANGED = 50_000
 _JSON = ("tags", "authors", "images", "quality_flags")
 _ARTICLE_SQL = f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
 # last_seen_at is in the narrow `seen` table: what a re-crawl of an unchanged article writes.
-_SEEN_SQL = ("INSERT INTO seen (info_code, last_seen_at, last_seen_run) VALUES (?, ?, ?)"
-             " ON CONFLICT (info_code) DO UPDATE SET last_seen_at = excluded.last_seen_at,"
-             " last_seen_run = excluded.last_seen_run")
-_PAGE_SQL = ("INSERT INTO pages (info_code, revision, part, url, status, content_type, fetched_at, sha256, body)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_SEEN_SQL = (
+    "INSERT INTO seen (info_code, last_seen_at, last_seen_run) VALUES (?, ?, ?)"
+    " ON CONFLICT (info_code) DO UPDATE SET last_seen_at = excluded.last_seen_at,"
+    " last_seen_run = excluded.last_seen_run"
+)
+_PAGE_SQL = (
+    "INSERT INTO pages (info_code, revision, part, url, status, content_type, fetched_at, sha256, body)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def batches(items: Sequence[Article]) -> list[Sequence[Article]]:
@@ -90,26 +94,46 @@ def raw_rates(path: Path, count: int) -> tuple[float, float]:
         for article in batch:
             record = {name: getattr(article, name, None) for name in ARTICLE_COLUMNS}
             for name in _JSON:
-                record[name] = json.dumps(record[name] if name != "images" else
-                                          [{"url": i.url, "caption": i.caption} for i in article.images],
-                                          ensure_ascii=False)
+                record[name] = json.dumps(
+                    record[name]
+                    if name != "images"
+                    else [{"url": i.url, "caption": i.caption} for i in article.images],
+                    ensure_ascii=False,
+                )
             record.update(revision=1, first_seen_at=now, run_id=1)
             rows.append(tuple(record[name] for name in ARTICLE_COLUMNS))
             page = article.page
             assert page is not None
-            pages.append((article.info_code, 1, 1, page.url, page.status, page.content_type,
-                          page.fetched_at, sha256(page.body).hexdigest(), zlib.compress(page.body, 6)))
+            pages.append(
+                (
+                    article.info_code,
+                    1,
+                    1,
+                    page.url,
+                    page.status,
+                    page.content_type,
+                    page.fetched_at,
+                    sha256(page.body).hexdigest(),
+                    zlib.compress(page.body, 6),
+                )
+            )
             key = search_key(article.published_at, article.info_code)
-            index.append(((key, article.info_code, article.source),
-                          (key, segment(article.title or ""), segment(article.body_text))))
+            index.append(
+                (
+                    (key, article.info_code, article.source),
+                    (key, segment(article.title or ""), segment(article.body_text)),
+                )
+            )
         with conn:
             conn.executemany(_ARTICLE_SQL, rows)
             conn.executemany(_SEEN_SQL, [(a.info_code, now, 1) for a in batch])
             conn.executemany(_PAGE_SQL, pages)
-            conn.executemany("INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)",
-                             [keys for keys, _ in index])
-            conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                             [texts for _, texts in index])
+            conn.executemany(
+                "INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)", [keys for keys, _ in index]
+            )
+            conn.executemany(
+                "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", [texts for _, texts in index]
+            )
     insert = count / (time.perf_counter() - started)
     started = time.perf_counter()
     for batch in batches(articles):
@@ -129,18 +153,35 @@ def run(size: str = "default") -> list[Figure]:
         for attempt in range(repeats):  # alternate, so load on the machine hits both alike
             raw.append(raw_rates(Path(tmp) / f"raw{attempt}.db", count))
             product.append(product_rates(Path(tmp) / f"store{attempt}.db", count))
-            say(f"  #{attempt + 1}: store {product[-1][0]:,.0f} new/s, {product[-1][1]:,.0f} unchanged/s;"
-                f" raw {raw[-1][0]:,.0f} inserts/s, {raw[-1][1]:,.0f} updates/s")
+            say(
+                f"  #{attempt + 1}: store {product[-1][0]:,.0f} new/s, {product[-1][1]:,.0f} unchanged/s;"
+                f" raw {raw[-1][0]:,.0f} inserts/s, {raw[-1][1]:,.0f} updates/s"
+            )
     new, unchanged = (statistics.median(p[i] for p in product) for i in (0, 1))
     insert, update = (statistics.median(r[i] for r in raw) for i in (0, 1))
     return [
-        Figure(f"store: new articles ({count:,}, batches of {BATCH})", new, "articles/s",
-               baseline="raw sqlite3 executemany, same rows", baseline_value=insert, ratio=new / insert,
-               ratio_text="× raw", target="≥ 0.5× raw", passed=new / insert >= TARGET_SHARE),
-        Figure(f"store: unchanged re-crawl ({count:,})", unchanged, "articles/s",
-               baseline="raw executemany upsert of last_seen_at into seen", baseline_value=update, ratio=unchanged / update,
-               ratio_text="× raw", target=f"≥ {TARGET_UNCHANGED:,} articles/s",
-               passed=unchanged >= TARGET_UNCHANGED),
+        Figure(
+            f"store: new articles ({count:,}, batches of {BATCH})",
+            new,
+            "articles/s",
+            baseline="raw sqlite3 executemany, same rows",
+            baseline_value=insert,
+            ratio=new / insert,
+            ratio_text="× raw",
+            target="≥ 0.5× raw",
+            passed=new / insert >= TARGET_SHARE,
+        ),
+        Figure(
+            f"store: unchanged re-crawl ({count:,})",
+            unchanged,
+            "articles/s",
+            baseline="raw executemany upsert of last_seen_at into seen",
+            baseline_value=update,
+            ratio=unchanged / update,
+            ratio_text="× raw",
+            target=f"≥ {TARGET_UNCHANGED:,} articles/s",
+            passed=unchanged >= TARGET_UNCHANGED,
+        ),
     ]
 
 

@@ -117,21 +117,40 @@ def article(fake: Fake, base_url: str = "http://choicewzp1.eastmoney.com") -> Ar
     """The Article the feed pipeline would make of it, raw page attached (as a crawl stores it)."""
     body_html = fake.body_html
     url = f"{base_url}/NewsData/GetNewsText.do?id={fake.info_code}"
-    images = [Image(url=f"http://img.example.cn/{fake.info_code}.jpg", caption=fake.title[:12])] \
-        if fake.info_code[-1] in "05" else []
+    images = (
+        [Image(url=f"http://img.example.cn/{fake.info_code}.jpg", caption=fake.title[:12])]
+        if fake.info_code[-1] in "05"
+        else []
+    )
     item = Article(
-        info_code=fake.info_code, title=fake.title, published_at=fake.published_iso,
-        source=fake.media, category=category_slug(fake.media), body_text=fake.body_text,
-        body_html=body_html, tags=[media_tag(fake.media) or ""], authors=list(fake.authors),
-        images=images, source_url=f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={fake.info_code}",
-        url=url, parser="feed_text/V1", fetched_at=fake.published_iso,
+        info_code=fake.info_code,
+        title=fake.title,
+        published_at=fake.published_iso,
+        source=fake.media,
+        category=category_slug(fake.media),
+        body_text=fake.body_text,
+        body_html=body_html,
+        tags=[media_tag(fake.media) or ""],
+        authors=list(fake.authors),
+        images=images,
+        source_url=f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={fake.info_code}",
+        url=url,
+        parser="feed_text/V1",
+        fetched_at=fake.published_iso,
     )
     item.content_hash = hashlib.sha256((fake.title + fake.body_text).encode()).hexdigest()
     raw = json.dumps({"text": body_html}, ensure_ascii=False).encode()
-    entry = ListEntry(info_code=fake.info_code, title=fake.title,
-                      published=f"{fake.published:%Y-%m-%d %H:%M:%S}", media=fake.media)
-    item.page = Page(url=url, body=raw, kind=FEED_TEXT, content_type="application/json; charset=utf-8",
-                     fetched_at=fake.published_iso, entry=entry)
+    entry = ListEntry(
+        info_code=fake.info_code, title=fake.title, published=f"{fake.published:%Y-%m-%d %H:%M:%S}", media=fake.media
+    )
+    item.page = Page(
+        url=url,
+        body=raw,
+        kind=FEED_TEXT,
+        content_type="application/json; charset=utf-8",
+        fetched_at=fake.published_iso,
+        entry=entry,
+    )
     return item
 
 
@@ -139,19 +158,34 @@ def archive_row(fake: Fake, run_id: int) -> tuple:
     """The ``articles`` row of an article (as the store writes it), in ``ARTICLE_COLUMNS`` order."""
     body_text = fake.body_text
     when = fake.published_iso
-    images = [{"url": f"http://img.example.cn/{fake.info_code}.jpg", "caption": fake.title[:12]}] \
-        if fake.info_code[-1] in "05" else []
+    images = (
+        [{"url": f"http://img.example.cn/{fake.info_code}.jpg", "caption": fake.title[:12]}]
+        if fake.info_code[-1] in "05"
+        else []
+    )
     row = {
-        "info_code": fake.info_code, "title": fake.title, "subtitle": None, "original_title": None,
-        "summary": None, "published_at": when, "source": fake.media,
+        "info_code": fake.info_code,
+        "title": fake.title,
+        "subtitle": None,
+        "original_title": None,
+        "summary": None,
+        "published_at": when,
+        "source": fake.media,
         "category": category_slug(fake.media),
         "tags": json.dumps([media_tag(fake.media)], ensure_ascii=False),
-        "authors": json.dumps(fake.authors, ensure_ascii=False), "body_text": body_text,
-        "body_html": fake.body_html, "images": json.dumps(images, ensure_ascii=False),
+        "authors": json.dumps(fake.authors, ensure_ascii=False),
+        "body_text": body_text,
+        "body_html": fake.body_html,
+        "images": json.dumps(images, ensure_ascii=False),
         "source_url": f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={fake.info_code}",
         "url": f"http://choicewzp1.eastmoney.com/NewsData/GetNewsText.do?id={fake.info_code}",
-        "parser": "feed_text/V1", "quality_flags": "[]",
+        "parser": "feed_text/V1",
+        "quality_flags": "[]",
         "content_hash": hashlib.sha256((fake.title + body_text).encode()).hexdigest(),
-        "revision": 1, "first_seen_at": when, "last_seen_at": when, "fetched_at": when, "run_id": run_id,
+        "revision": 1,
+        "first_seen_at": when,
+        "last_seen_at": when,
+        "fetched_at": when,
+        "run_id": run_id,
     }
     return tuple(row[name] for name in ARTICLE_COLUMNS)

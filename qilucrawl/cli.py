@@ -31,6 +31,7 @@ DEMO_SETTINGS = {
 }
 DEMO_SINCE = "2000-01-01"  # the whole demo site
 
+
 class CannotRun(click.ClickException):
     """The command could not do its work (archive unusable, file unwritable): exit status 4."""
 
@@ -50,21 +51,26 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 def _db_option(help_text: str) -> Callable:
-    return click.option("--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB,
-                        show_default=True, help=help_text)
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True, help=help_text
+    )
 
 
 db_option = _db_option("The SQLite archive file (created if missing).")
 read_db_option = _db_option("The SQLite archive file to read.")
 settings_option = click.option(
-    "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
     help="A Scrapy or QILU_* setting, as `scrapy -s` takes it (repeatable).",
 )
-log_file_option = click.option(
-    "--log-file", type=click.Path(dir_okay=False), help="Append the crawl log to this file."
-)
+log_file_option = click.option("--log-file", type=click.Path(dir_okay=False), help="Append the crawl log to this file.")
 log_level_option = click.option(
-    "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default=None,
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    default=None,
     help="How much the crawl logs [default: INFO; WARNING beside the progress bar on a terminal].",
 )
 
@@ -91,8 +97,15 @@ def crawl() -> None:
 @settings_option
 @log_file_option
 @log_level_option
-def crawl_feed(db_path: str, base_url: str | None, media: tuple[str, ...], refetch: bool,
-               overrides: tuple[str, ...], log_file: str | None, log_level: str | None) -> None:
+def crawl_feed(
+    db_path: str,
+    base_url: str | None,
+    media: tuple[str, ...],
+    refetch: bool,
+    overrides: tuple[str, ...],
+    log_file: str | None,
+    log_level: str | None,
+) -> None:
     """Crawl the Eastmoney-style feed: every list endpoint, then each new item's text.
 
     Example:
@@ -106,8 +119,15 @@ def crawl_feed(db_path: str, base_url: str | None, media: tuple[str, ...], refet
     sys.exit(result.status)
 
 
-def _run(jobs: list[Job], db_path: str, overrides: tuple[str, ...], extra: dict[str, str],
-         log_file: str | None, log_level: str | None, quiet: bool = False) -> RunResult:
+def _run(
+    jobs: list[Job],
+    db_path: str,
+    overrides: tuple[str, ...],
+    extra: dict[str, str],
+    log_file: str | None,
+    log_level: str | None,
+    quiet: bool = False,
+) -> RunResult:
     if log_level is None:  # keep a terminal's progress bar readable; logs to files stay complete
         log_level = "WARNING" if sys.stderr.isatty() and not log_file else "INFO"
     try:
@@ -151,8 +171,9 @@ def _print_runs(result: RunResult) -> None:
 @settings_option
 @log_file_option
 @log_level_option
-def crawl_iqilu(db_path: str, base_url: str | None, overrides: tuple[str, ...],
-                log_file: str | None, log_level: str | None) -> None:
+def crawl_iqilu(
+    db_path: str, base_url: str | None, overrides: tuple[str, ...], log_file: str | None, log_level: str | None
+) -> None:
     """Crawl iqilu.com's newest list pages until a page holds nothing new.
 
     Example:
@@ -176,8 +197,15 @@ def backfill() -> None:
 @settings_option
 @log_file_option
 @log_level_option
-def backfill_iqilu(db_path: str, since, until, base_url: str | None, overrides: tuple[str, ...],
-                   log_file: str | None, log_level: str | None) -> None:
+def backfill_iqilu(
+    db_path: str,
+    since,
+    until,
+    base_url: str | None,
+    overrides: tuple[str, ...],
+    log_file: str | None,
+    log_level: str | None,
+) -> None:
     """Walk iqilu.com list pages back to --since, fetching each article and its continuation pages.
 
     Stopped at any point (Ctrl-C, SIGKILL), the same command finishes the job without refetching
@@ -187,8 +215,11 @@ def backfill_iqilu(db_path: str, since, until, base_url: str | None, overrides: 
     """
     if until is not None and until <= since:
         raise click.UsageError("--until must be after --since")
-    kwargs = {"since": since.date().isoformat(), "until": until.date().isoformat() if until else None,
-              "base_url": base_url}
+    kwargs = {
+        "since": since.date().isoformat(),
+        "until": until.date().isoformat() if until else None,
+        "base_url": base_url,
+    }
     result = _run([Job("iqilu", kwargs)], db_path, overrides, {}, log_file, log_level)
     sys.exit(result.status)
 
@@ -226,8 +257,17 @@ def import_(paths: tuple[str, ...], db_path: str, as_json: bool) -> None:
         raise CannotRun(f"cannot use the archive {db_path}: {error}") from None
     for report in reports:
         if as_json:
-            click.echo(json.dumps({"path": report.path, "outcome": report.outcome,
-                                   "info_code": report.info_code, "reason": report.reason}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "path": report.path,
+                        "outcome": report.outcome,
+                        "info_code": report.info_code,
+                        "reason": report.reason,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             reason = f"  ({report.reason})" if report.reason else ""
             click.echo(f"{report.outcome:<10} {report.info_code or '-':<22} {report.path}{reason}")
@@ -242,10 +282,12 @@ def import_(paths: tuple[str, ...], db_path: str, as_json: bool) -> None:
 def filter_options(command):
     """--since, --until, --source (shared by export and search)."""
     command = click.option("--source", metavar="MEDIUM", help="Only this medium, e.g. 齐鲁网.")(command)
-    command = click.option("--until", metavar="DATE", callback=_date_option,
-                           help="Published before this day/time.")(command)
-    return click.option("--since", metavar="DATE", callback=_date_option,
-                        help="Published on or after this day/time.")(command)
+    command = click.option("--until", metavar="DATE", callback=_date_option, help="Published before this day/time.")(
+        command
+    )
+    return click.option("--since", metavar="DATE", callback=_date_option, help="Published on or after this day/time.")(
+        command
+    )
 
 
 def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -263,17 +305,29 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 @cli.command()
 @read_db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "jekyll"]),
-              default="jsonl", show_default=True)
-@click.option("--out", "out_path", type=click.Path(), help="File to write (for jekyll: the site folder, default archive/).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "jekyll"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--out", "out_path", type=click.Path(), help="File to write (for jekyll: the site folder, default archive/)."
+)
 @filter_options
 @click.option("--category", metavar="SLUG", help="Only this category, e.g. qiluwang.")
 @click.option("--changed-since-run", type=int, metavar="N", help="Only articles run N or a later run added or changed.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
 @click.option("--site-host", default=None, help="Jekyll: the host of the back links [default: QILU_SITE_HOST].")
-def export(db_path: str, fmt: str, out_path: str | None, since: str | None, until: str | None,
-           source: str | None, category: str | None, changed_since_run: int | None, bom: bool,
-           site_host: str | None) -> None:
+def export(
+    db_path: str,
+    fmt: str,
+    out_path: str | None,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    category: str | None,
+    changed_since_run: int | None,
+    bom: bool,
+    site_host: str | None,
+) -> None:
     """Export articles as a dataset file or a Jekyll site, with a manifest beside it.
 
     The file is written whole or not at all (a temporary file renamed into place); the
@@ -306,8 +360,15 @@ def export(db_path: str, fmt: str, out_path: str | None, since: str | None, unti
 @filter_options
 @click.option("--limit", type=int, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result, one per line.")
-def search(words: tuple[str, ...], db_path: str, since: str | None, until: str | None, source: str | None,
-           limit: int, as_json: bool) -> None:
+def search(
+    words: tuple[str, ...],
+    db_path: str,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Find articles by words in title and body (all words must match), newest first.
 
     Chinese words of any length work, two characters included.  Example:
@@ -315,8 +376,7 @@ def search(words: tuple[str, ...], db_path: str, since: str | None, until: str |
         qilucrawl search 趵突泉 --db archive/qilucrawl.db --since 2026-11-01
     """
     store = _open_store(db_path, must_exist=True)
-    results = store.search(" ".join(words), since=since, until=until,
-                           source=source, limit=limit)
+    results = store.search(" ".join(words), since=since, until=until, source=source, limit=limit)
     for row in results:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -375,8 +435,10 @@ def runs(db_path: str, limit: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'run':>5}  {'spider':<7} {'started':<25} {'finished':<25} {'status':<11} "
-               f"{'new':>6} {'upd':>5} {'same':>6} {'skip':>6} {'fail':>5}")
+    click.echo(
+        f"{'run':>5}  {'spider':<7} {'started':<25} {'finished':<25} {'status':<11} "
+        f"{'new':>6} {'upd':>5} {'same':>6} {'skip':>6} {'fail':>5}"
+    )
     for run in rows:
         click.echo(
             f"{run['id']:>5}  {run['spider']:<7} {run['started_at']:<25} {run['finished_at'] or '-':<25} "
@@ -404,8 +466,14 @@ def _open_store(db_path: str, *, must_exist: bool = False) -> Store:
 @click.option("--published", help="The list's time for it, e.g. '2026-11-18 09:30:00'.")
 @click.option("--media", help="The list's medium for it, e.g. 齐鲁网.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input, one per line.")
-def parse(inputs: tuple[str, ...], original_url: str | None, title: str | None, published: str | None,
-          media: str | None, as_json: bool) -> None:
+def parse(
+    inputs: tuple[str, ...],
+    original_url: str | None,
+    title: str | None,
+    published: str | None,
+    media: str | None,
+    as_json: bool,
+) -> None:
     """Show the normalized article of saved pages: HTML, feed JSON, plain text or Jekyll post.
 
     The kind of each input is detected from its content.  A saved text-endpoint response
@@ -457,8 +525,18 @@ def _print_article(source: str, result: dict[str, Any], error: str | None) -> No
     if error:
         click.echo(f"   error: {error}")
         return
-    for name in ("title", "subtitle", "published_at", "source", "category", "authors", "tags",
-                 "original_title", "parser", "quality_flags"):
+    for name in (
+        "title",
+        "subtitle",
+        "published_at",
+        "source",
+        "category",
+        "authors",
+        "tags",
+        "original_title",
+        "parser",
+        "quality_flags",
+    ):
         click.echo(f"   {name}: {result.get(name)}")
     click.echo(f"   images: {len(result.get('images') or [])}")
     click.echo("   body:")
@@ -485,8 +563,7 @@ def demo(db_path: str, out_path: str, overrides: tuple[str, ...]) -> None:
 
     with DemoServer() as server:
         click.echo(f"demo site on {server.url}")
-        jobs = [Job("feed", {"base_url": server.url}),
-                Job("iqilu", {"base_url": server.url, "since": DEMO_SINCE})]
+        jobs = [Job("feed", {"base_url": server.url}), Job("iqilu", {"base_url": server.url, "since": DEMO_SINCE})]
         result = _run(jobs, db_path, overrides, DEMO_SETTINGS, None, DEMO_SETTINGS["LOG_LEVEL"])
     store = _open_store(db_path)
     count = write_jsonl(store.iter_articles(), out_path)
@@ -508,10 +585,12 @@ def demo(db_path: str, out_path: str, overrides: tuple[str, ...]) -> None:
 
 def _sample(store: Store) -> dict[str, Any] | None:
     """The newest 齐鲁网 article with an image, else the newest article: something to look at."""
-    rows = list(store.db.query(
-        "SELECT info_code FROM articles ORDER BY source = '齐鲁网' DESC, images != '[]' DESC,"
-        " published_at DESC LIMIT 1"
-    ))
+    rows = list(
+        store.db.query(
+            "SELECT info_code FROM articles ORDER BY source = '齐鲁网' DESC, images != '[]' DESC,"
+            " published_at DESC LIMIT 1"
+        )
+    )
     return store.get(rows[0]["info_code"]) if rows else None
 
 
@@ -536,4 +615,3 @@ def demo_server(port: int, edition: int) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
-

@@ -69,8 +69,11 @@ def import_posts(paths: Iterable[str | Path], store: Store, run_id: int | None) 
     _skip_failures_of_stored_articles(reports, store)
     store.count_in_run(run_id, SaveCounts(skipped=sum(r.outcome == SKIPPED for r in reports)))
     store.record_failures(
-        [Failure(url=r.path, reason=r.reason or r.outcome, stage="import", info_code=r.info_code, spider="import")
-         for r in reports if r.outcome == FAILED],
+        [
+            Failure(url=r.path, reason=r.reason or r.outcome, stage="import", info_code=r.info_code, spider="import")
+            for r in reports
+            if r.outcome == FAILED
+        ],
         run_id,
     )
     return reports
@@ -113,12 +116,20 @@ def _page(path: Path, body: bytes, post: Post) -> Page:
         list_url=str(path),
         rolling=post.category == ROLLING_CATEGORY,
     )
-    return Page(url=path.resolve().as_uri(), body=body, kind=JEKYLL, fetched_at=now_iso(),
-                entry=entry, source_url=post.source_url, spider="import")
+    return Page(
+        url=path.resolve().as_uri(),
+        body=body,
+        kind=JEKYLL,
+        fetched_at=now_iso(),
+        entry=entry,
+        source_url=post.source_url,
+        spider="import",
+    )
 
 
-def _save(batch: list[tuple[Path, Article]], store: Store, run_id: int | None,
-          media_codes: set[str | None]) -> list[FileReport]:
+def _save(
+    batch: list[tuple[Path, Article]], store: Store, run_id: int | None, media_codes: set[str | None]
+) -> list[FileReport]:
     reports: list[FileReport] = []
     to_save: list[tuple[Path, Article]] = []
     rolling = [a.info_code for _, a in batch if _rolling_copy(a)]
@@ -127,8 +138,11 @@ def _save(batch: list[tuple[Path, Article]], store: Store, run_id: int | None,
         stored_from = stored_media.get(article.info_code)
         from_medium = article.info_code in media_codes or (stored_from is not None and stored_from != article.url)
         if _rolling_copy(article) and from_medium:
-            reports.append(FileReport(str(path), SKIPPED, article.info_code,
-                                      "rolling-feed copy of an article stored from its medium"))
+            reports.append(
+                FileReport(
+                    str(path), SKIPPED, article.info_code, "rolling-feed copy of an article stored from its medium"
+                )
+            )
         else:
             to_save.append((path, article))
     counts = store.save_articles([a for _, a in to_save], run_id)

@@ -68,9 +68,7 @@ _ESCAPED_BRACE = "&#123;"
 # What a digest line must not say raw: HTML, Markdown emphasis/links/tables, Liquid.
 _DIGEST_ESCAPES = {c: f"&#{ord(c)};" for c in "&<>*_[]`\\{|"}
 # PyYAML refuses these raw in a stream, and line breaks would be folded inside quotes.
-_YAML_UNSAFE = re.compile(
-    "[^\x09\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+_YAML_UNSAFE = re.compile("[^\x09\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _YAML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 

@@ -27,12 +27,18 @@ class ExtractPipeline:
         try:
             return extract(item)
         except ExtractError as error:
-            return Failure(url=item.url, reason=str(error), stage="extract",
-                           info_code=item.info_code, spider=item.spider)
+            return Failure(
+                url=item.url, reason=str(error), stage="extract", info_code=item.info_code, spider=item.spider
+            )
         except Exception as error:  # a parser bug must cost one page, not the crawl
             logger.exception("Extracting %s failed", item.url)
-            return Failure(url=item.url, reason=f"internal error: {type(error).__name__}: {error}",
-                           stage="extract", info_code=item.info_code, spider=item.spider)
+            return Failure(
+                url=item.url,
+                reason=f"internal error: {type(error).__name__}: {error}",
+                stage="extract",
+                info_code=item.info_code,
+                spider=item.spider,
+            )
 
 
 class MediaFilterPipeline:

@@ -69,8 +69,9 @@ class ProgressExtension:
             self.bar.refresh()
             return
         eta = f"{(queued - self.done) / rate:.0f}s" if rate > 0 and queued > self.done else "-"
-        logger.info("progress: %d list pages, %d/%d articles, %.1f articles/s, ETA %s",
-                    pages, self.done, queued, rate, eta)
+        logger.info(
+            "progress: %d list pages, %d/%d articles, %.1f articles/s, ETA %s", pages, self.done, queued, rate, eta
+        )
 
     def closed(self, spider: Any) -> None:
         if self.loop is not None and self.loop.running:

@@ -205,7 +205,8 @@ class Store:
         self.db["seen"].create(SEEN_COLUMNS, pk="info_code", if_not_exists=True)
         self.db["articles"].create_index(
             ["info_code", "content_hash", "revision", "first_seen_at"],
-            index_name="articles_state", if_not_exists=True,
+            index_name="articles_state",
+            if_not_exists=True,
         )
         if "last_seen_at" in self.db["articles"].columns_dict:
             self.db.execute(
@@ -217,9 +218,7 @@ class Store:
     def _create_v4(self) -> None:
         """The search index as :mod:`qilucrawl.search` describes it, built from the articles."""
         self.db.execute("DROP TABLE IF EXISTS articles_fts")
-        self.db.execute(
-            "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='', tokenize='unicode61')"
-        )
+        self.db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='', tokenize='unicode61')")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS search_keys (key INTEGER PRIMARY KEY,"
             " info_code TEXT NOT NULL UNIQUE, source TEXT)"
@@ -231,7 +230,9 @@ class Store:
         left out of the index's character pairs (a search for 𠮷 found nothing)."""
         conn = self.db.conn
         pattern = f"*[{ASTRAL_HAN}]*"
-        affected = conn.execute(_INDEXED_TEXT_SQL + "a.title GLOB ? OR a.body_text GLOB ?", [pattern, pattern]).fetchall()
+        affected = conn.execute(
+            _INDEXED_TEXT_SQL + "a.title GLOB ? OR a.body_text GLOB ?", [pattern, pattern]
+        ).fetchall()
         conn.executemany(_FTS_DELETE_SQL, [(key, segment_v4(title), segment_v4(body)) for key, title, body in affected])
         conn.executemany(_FTS_SQL, [(key, segment(title), segment(body)) for key, title, body in affected])
 
@@ -280,14 +281,17 @@ class Store:
             self.db.execute(
                 "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
             )
-            row = {"spider": spider, "args": json.dumps(args, ensure_ascii=False, default=str),
-                   "pid": pid, "started_at": now_iso(), "status": "running"}
+            row = {
+                "spider": spider,
+                "args": json.dumps(args, ensure_ascii=False, default=str),
+                "pid": pid,
+                "started_at": now_iso(),
+                "status": "running",
+            }
             return self.db["runs"].insert(row).last_pk
 
     def finish_run(self, run_id: int, status: str) -> dict[str, Any]:
-        self.db.execute(
-            "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", [now_iso(), status, run_id]
-        )
+        self.db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", [now_iso(), status, run_id])
         return self.run(run_id)
 
     def run(self, run_id: int) -> dict[str, Any]:
@@ -340,8 +344,14 @@ class Store:
             counts.failed += self.record_failures(refused, run_id)
         return counts
 
-    def _save_round(self, articles: list[tuple[int, Article]], run_id: int | None, now: str,
-                    counts: SaveCounts, refused: list[Failure]) -> None:
+    def _save_round(
+        self,
+        articles: list[tuple[int, Article]],
+        run_id: int | None,
+        now: str,
+        counts: SaveCounts,
+        refused: list[Failure],
+    ) -> None:
         stored = self._current([a.info_code for _, a in articles if a.info_code])
         new: list[Article] = []
         updated: list[Article] = []
@@ -350,7 +360,9 @@ class Store:
         for position, article in articles:
             previous = stored.get(article.info_code) if article.info_code else None
             # A second copy of the same content in one round: stored by the first.
-            outcome, reason = ("unchanged", None) if article.info_code in decided else _decide(article, previous, self.db.conn)
+            outcome, reason = (
+                ("unchanged", None) if article.info_code in decided else _decide(article, previous, self.db.conn)
+            )
             if article.info_code:
                 decided.add(article.info_code)
             counts.outcomes[position] = outcome
@@ -405,8 +417,16 @@ class Store:
             return 0
         now = now_iso()
         rows = [
-            {"run_id": run_id, "at": now, "spider": f.spider, "stage": f.stage, "url": f.url,
-             "info_code": f.info_code, "status": f.status, "reason": f.reason[:2000]}
+            {
+                "run_id": run_id,
+                "at": now,
+                "spider": f.spider,
+                "stage": f.stage,
+                "url": f.url,
+                "info_code": f.info_code,
+                "status": f.status,
+                "reason": f.reason[:2000],
+            }
             for f in failures
         ]
         with self.db.atomic():
@@ -436,8 +456,13 @@ class Store:
             "(SELECT MAX(revision) FROM pages WHERE info_code = ?) ORDER BY part"
         )
         return [
-            Page(url=row["url"], body=zlib.decompress(row["body"]), status=row["status"],
-                 content_type=row["content_type"], fetched_at=row["fetched_at"])
+            Page(
+                url=row["url"],
+                body=zlib.decompress(row["body"]),
+                status=row["status"],
+                content_type=row["content_type"],
+                fetched_at=row["fetched_at"],
+            )
             for row in self.db.query(sql, [info_code, info_code])
         ]
 
@@ -489,17 +514,25 @@ class Store:
         if source:
             where.append("k.source = ?")
             params.append(source)
-        codes = [code for (code,) in self.db.conn.execute(
-            "SELECT k.info_code FROM articles_fts JOIN search_keys k ON k.key = articles_fts.rowid"
-            f" WHERE {' AND '.join(where)} ORDER BY articles_fts.rowid DESC LIMIT ?", [*params, limit],
-        )]
+        codes = [
+            code
+            for (code,) in self.db.conn.execute(
+                "SELECT k.info_code FROM articles_fts JOIN search_keys k ON k.key = articles_fts.rowid"
+                f" WHERE {' AND '.join(where)} ORDER BY articles_fts.rowid DESC LIMIT ?",
+                [*params, limit],
+            )
+        ]
         terms = query_terms(query)
         found = {}
         for row in self._read(codes):
             text = row["body_text"] if any(t.lower() in row["body_text"].lower() for t in terms) else row["title"]
             found[row["info_code"]] = {
-                "info_code": row["info_code"], "title": row["title"], "published_at": row["published_at"],
-                "source": row["source"], "category": row["category"], "snippet": snippet(text, terms),
+                "info_code": row["info_code"],
+                "title": row["title"],
+                "published_at": row["published_at"],
+                "source": row["source"],
+                "category": row["category"],
+                "snippet": snippet(text, terms),
             }
         return [found[code] for code in codes if code in found]
 
@@ -508,7 +541,8 @@ class Store:
             marks = ",".join("?" * len(chunk))
             yield from self.db.query(
                 "SELECT info_code, title, published_at, source, category, body_text FROM articles"
-                f" WHERE info_code IN ({marks})", chunk,
+                f" WHERE info_code IN ({marks})",
+                chunk,
             )
 
     def count(self) -> int:
@@ -519,19 +553,25 @@ class Store:
         return {
             "articles": self.count(),
             "revisions": self.db["revisions"].count,
-            "by_source": list(query(
-                "SELECT source, category, COUNT(*) AS articles FROM articles"
-                " GROUP BY source, category ORDER BY articles DESC"
-            )),
-            "by_day": list(query(
-                "SELECT substr(published_at, 1, 10) AS day, COUNT(*) AS articles FROM articles"
-                " GROUP BY day ORDER BY day DESC LIMIT 31"
-            )),
+            "by_source": list(
+                query(
+                    "SELECT source, category, COUNT(*) AS articles FROM articles"
+                    " GROUP BY source, category ORDER BY articles DESC"
+                )
+            ),
+            "by_day": list(
+                query(
+                    "SELECT substr(published_at, 1, 10) AS day, COUNT(*) AS articles FROM articles"
+                    " GROUP BY day ORDER BY day DESC LIMIT 31"
+                )
+            ),
             "runs": self.runs(10),
-            "failures": list(query(
-                "SELECT stage, status, reason, COUNT(*) AS count FROM failures"
-                " GROUP BY stage, status, reason ORDER BY count DESC LIMIT 20"
-            )),
+            "failures": list(
+                query(
+                    "SELECT stage, status, reason, COUNT(*) AS count FROM failures"
+                    " GROUP BY stage, status, reason ORDER BY count DESC LIMIT 20"
+                )
+            ),
         }
 
 
@@ -552,7 +592,9 @@ _KEY_SQL = "INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)"
 _FTS_SQL = "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)"
 # A contentless index deletes a row only when told the text it indexed (its key, title, body).
 _FTS_DELETE_SQL = "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)"
-_INDEXED_TEXT_SQL = "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a ON a.info_code = k.info_code WHERE "
+_INDEXED_TEXT_SQL = (
+    "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a ON a.info_code = k.info_code WHERE "
+)
 _PAGE_SQL = (
     "INSERT OR IGNORE INTO pages (info_code, revision, part, url, status, content_type, fetched_at,"
     " sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -594,8 +636,12 @@ def _decide(article: Article, previous: dict[str, Any] | None, conn: sqlite3.Con
             "SELECT title, published_at, body_text != '', quality_flags FROM articles WHERE info_code = ?",
             [article.info_code],
         ).fetchone()
-        previous.update(title=found[0], published_at=found[1], has_body=bool(found[2]),
-                        short_body=FLAG_SHORT_BODY in json.loads(found[3] or "[]"))
+        previous.update(
+            title=found[0],
+            published_at=found[1],
+            has_body=bool(found[2]),
+            short_body=FLAG_SHORT_BODY in json.loads(found[3] or "[]"),
+        )
     reason = _worse_reason(article, previous)
     return ("refused", reason) if reason else ("updated", None)
 
@@ -688,14 +734,20 @@ def _worse_reason(article: Article, previous: dict[str, Any] | None) -> str | No
 
 
 def _failure(article: Article, reason: str | None) -> Failure:
-    return Failure(url=article.url or "", reason=reason or "refused", stage="store",
-                   info_code=article.info_code)
+    return Failure(url=article.url or "", reason=reason or "refused", stage="store", info_code=article.info_code)
 
 
 def _page_row(article: Article, part: int, page: Page) -> tuple:
     return (
-        article.info_code, article.revision, part, page.url, page.status, page.content_type,
-        page.fetched_at, sha256(page.body).hexdigest(), zlib.compress(page.body, 6),
+        article.info_code,
+        article.revision,
+        part,
+        page.url,
+        page.status,
+        page.content_type,
+        page.fetched_at,
+        sha256(page.body).hexdigest(),
+        zlib.compress(page.body, 6),
     )
 
 

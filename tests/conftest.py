@@ -28,7 +28,12 @@ def run_cli(*args: object, cwd: Path | None = None, timeout: float = 180) -> sub
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run(
         [sys.executable, "-m", "qilucrawl", *map(str, args)],
-        check=False, capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT, env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or ROOT,
+        env=env,
     )
 
 
@@ -58,7 +63,17 @@ def crawl_feed(demo_server, db_path):
     """Crawl the demo feed into ``db_path`` through the CLI; extra CLI arguments allowed."""
 
     def crawl(*extra: object) -> subprocess.CompletedProcess:
-        return run_cli("crawl", "feed", "--db", db_path, "--base-url", demo_server.url,
-                       "--log-level", "WARNING", *LOCAL_SETTINGS, *extra)
+        return run_cli(
+            "crawl",
+            "feed",
+            "--db",
+            db_path,
+            "--base-url",
+            demo_server.url,
+            "--log-level",
+            "WARNING",
+            *LOCAL_SETTINGS,
+            *extra,
+        )
 
     return crawl

@@ -126,9 +126,11 @@ class Generator:
             return article_page(nested).encode("utf-8")
         if kind == "nested_post":
             nested = "<div>" * spec["depth"] + spec["inner"] + "</div>" * spec["depth"]
-            return (f"---\nlayout: post\ntitle: \"嵌套一万层的帖子\"\ndate: 2026-11-19 09:00:00 +0800\n"
-                    f"categories: qiluwang\ntags: 齐鲁网新闻\n---\n{nested}\n\n"
-                    f"<http://finews.zning.xyz/html_News/NewsShare.html?infoCode={spec['code']}>\n").encode()
+            return (
+                f'---\nlayout: post\ntitle: "嵌套一万层的帖子"\ndate: 2026-11-19 09:00:00 +0800\n'
+                f"categories: qiluwang\ntags: 齐鲁网新闻\n---\n{nested}\n\n"
+                f"<http://finews.zning.xyz/html_News/NewsShare.html?infoCode={spec['code']}>\n"
+            ).encode()
         if kind in ("padded_json", "big_page"):
             return self._big_file(kind, spec["megabytes"])
         raise ValueError(f"unknown generator {kind!r}")
@@ -146,9 +148,11 @@ class Generator:
 
 
 def article_page(body: str, h1: str = "济南冬季供暖热线开通", time: str = "2026-11-18 08:30:00") -> str:
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{h1} - 齐鲁网</title></head><body>'
-            f'<div class="article"><h1>{h1}</h1><div class="info"><span id="pubtime_baidu">{time}</span>'
-            f'<span id="source_baidu">来源：齐鲁网</span></div><div class="article-main">{body}</div></div></body></html>')
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{h1} - 齐鲁网</title></head><body>'
+        f'<div class="article"><h1>{h1}</h1><div class="info"><span id="pubtime_baidu">{time}</span>'
+        f'<span id="source_baidu">来源：齐鲁网</span></div><div class="article-main">{body}</div></div></body></html>'
+    )
 
 
 def case_body(data: dict[str, Any], generate: Generator) -> bytes | Path:
@@ -176,8 +180,15 @@ def case_reply(case: Case, server: HostileServer, generate: Generator) -> Reply:
     if serve.get("gzip") in ("honest", "lying", "as_is"):
         headers["Content-Encoding"] = "gzip"
     content_type = serve.get("content_type", "application/json; charset=utf-8")
-    return Reply(serve.get("status", 200), body, content_type, headers, delay=serve.get("delay", 0),
-                 dribble=serve.get("dribble", 0), content_length=serve.get("content_length", True))
+    return Reply(
+        serve.get("status", 200),
+        body,
+        content_type,
+        headers,
+        delay=serve.get("delay", 0),
+        dribble=serve.get("dribble", 0),
+        content_length=serve.get("content_length", True),
+    )
 
 
 # --- where each case lives on the server --------------------------------------------------------
@@ -243,12 +254,23 @@ class Outcome:
 
 def serve_feed(server: HostileServer, generate: Generator) -> list[str]:
     """The list and text cases, plus control articles; returns the extra -s settings."""
-    items = [{"infoCode": code, "title": f"对照文章{n}", "datetime": LIST_TIME, "medianame": LIST_MEDIA}
-             for n, code in enumerate(CONTROL_CODES, start=1)]
+    items = [
+        {"infoCode": code, "title": f"对照文章{n}", "datetime": LIST_TIME, "medianame": LIST_MEDIA}
+        for n, code in enumerate(CONTROL_CODES, start=1)
+    ]
     for case in cases_of("text_json"):
-        item = {"infoCode": text_code(case), "title": f"坏输入{case.name}", "datetime": LIST_TIME, "medianame": LIST_MEDIA}
-        item.update({"title": case.data.get("list_item", {}).get("title", item["title"]),
-                     "datetime": case.data.get("list_item", {}).get("datetime", item["datetime"])})
+        item = {
+            "infoCode": text_code(case),
+            "title": f"坏输入{case.name}",
+            "datetime": LIST_TIME,
+            "medianame": LIST_MEDIA,
+        }
+        item.update(
+            {
+                "title": case.data.get("list_item", {}).get("title", item["title"]),
+                "datetime": case.data.get("list_item", {}).get("datetime", item["datetime"]),
+            }
+        )
         items.append(item)
         server.serve(TEXT_PATH.format(code=text_code(case)), case_reply(case, server, generate))
     server.serve(MARKET_PATH.format(n=37), Reply(body=json.dumps({"record": items}, ensure_ascii=False).encode()))
@@ -262,9 +284,13 @@ def serve_feed(server: HostileServer, generate: Generator) -> list[str]:
         elif list_number(case) != 102:
             webapi.append(list_number(case))
     prefix = TEXT_PATH.format(code="")
-    server.fallback(lambda target: Reply(body=good_text(target[len(prefix):])) if target.startswith(prefix) else None)
-    return ["-s", f"QILU_FEED_MARKET_TYPES={','.join(map(str, market))}",
-            "-s", f"QILU_FEED_WEBAPI_TYPES={','.join(map(str, webapi))}"]
+    server.fallback(lambda target: Reply(body=good_text(target[len(prefix) :])) if target.startswith(prefix) else None)
+    return [
+        "-s",
+        f"QILU_FEED_MARKET_TYPES={','.join(map(str, market))}",
+        "-s",
+        f"QILU_FEED_WEBAPI_TYPES={','.join(map(str, webapi))}",
+    ]
 
 
 def serve_pages(server: HostileServer, generate: Generator) -> None:
@@ -272,7 +298,10 @@ def serve_pages(server: HostileServer, generate: Generator) -> None:
     for number in CONTROL_PAGES:
         path = f"/shandong/20261118/{number}.shtml"
         body = f"<p>{PARAGRAPH}</p><p>\u3000\u3000对照页面{number}的第二段。</p>"
-        server.serve(path, Reply(body=article_page(body, h1=f"对照页面{number}").encode(), content_type="text/html; charset=utf-8"))
+        server.serve(
+            path,
+            Reply(body=article_page(body, h1=f"对照页面{number}").encode(), content_type="text/html; charset=utf-8"),
+        )
         links.append(f'<li><h3><a href="{path}">对照页面{number}</a></h3></li>')
     for case in cases_of("html_page"):
         server.serve(page_path(case), case_reply(case, server, generate))
@@ -305,10 +334,33 @@ def run_corpus(work: Path) -> Outcome:
     with HostileServer() as server:
         feed_settings = serve_feed(server, generate)
         serve_pages(server, generate)
-        feed = run_cli("crawl", "feed", "--db", db, "--base-url", server.url, "--log-level", "WARNING",
-                       *CRAWL_SETTINGS, *feed_settings, timeout=240)
-        backfill = run_cli("backfill", "iqilu", "--db", db, "--base-url", server.url, "--since", "2026-11-01",
-                           "--log-level", "WARNING", *CRAWL_SETTINGS, timeout=240)
+        feed = run_cli(
+            "crawl",
+            "feed",
+            "--db",
+            db,
+            "--base-url",
+            server.url,
+            "--log-level",
+            "WARNING",
+            *CRAWL_SETTINGS,
+            *feed_settings,
+            timeout=240,
+        )
+        backfill = run_cli(
+            "backfill",
+            "iqilu",
+            "--db",
+            db,
+            "--base-url",
+            server.url,
+            "--since",
+            "2026-11-01",
+            "--log-level",
+            "WARNING",
+            *CRAWL_SETTINGS,
+            timeout=240,
+        )
         posts = work / "old-site" / "_posts"
         write_posts(posts, generate)
         imported = run_cli("import", posts, "--db", db, "--json")
@@ -320,8 +372,9 @@ def run_corpus(work: Path) -> Outcome:
                 body = case_body(case.data["serve"], generate)
                 path.write_bytes(body if isinstance(body, bytes) else body.read_bytes())
                 parse_files.append((case.name, path))
-        parsed = run_cli("parse", *[p for _, p in parse_files], "--json",
-                         "--url", "http://127.0.0.1/shandong/20261118/5300000.shtml")
+        parsed = run_cli(
+            "parse", *[p for _, p in parse_files], "--json", "--url", "http://127.0.0.1/shandong/20261118/5300000.shtml"
+        )
         jsonl_path, site = work / "export" / "articles.jsonl", work / "site"
         jsonl = run_cli("export", "--db", db, "--format", "jsonl", "--out", jsonl_path)
         jekyll = run_cli("export", "--db", db, "--format", "jekyll", "--out", site)
@@ -334,8 +387,23 @@ def run_corpus(work: Path) -> Outcome:
     for (name, _), line in zip(parse_files, lines):
         parse_lines[name] = json.loads(line)
     articles = {r["info_code"]: r for r in rows(db, "SELECT * FROM articles")}
-    return Outcome(db, feed, backfill, imported, parsed, jsonl, jekyll, jsonl_path, site, posts, server,
-                   rows(db, "SELECT * FROM failures"), articles, reports, parse_lines)
+    return Outcome(
+        db,
+        feed,
+        backfill,
+        imported,
+        parsed,
+        jsonl,
+        jekyll,
+        jsonl_path,
+        site,
+        posts,
+        server,
+        rows(db, "SELECT * FROM failures"),
+        articles,
+        reports,
+        parse_lines,
+    )
 
 
 # --- what every article and export must satisfy --------------------------------------------------
@@ -394,10 +462,14 @@ def check_article(row: dict[str, Any] | None, spec: dict[str, Any], where: str) 
 
 
 def matching(failures: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, Any]]:
-    return [f for f in failures
-            if f["stage"] == spec["stage"] and spec["reason"].lower() in (f["reason"] or "").lower()
-            and ("status" not in spec or f["status"] == spec["status"])
-            and ("info_code" not in spec or f["info_code"] == spec["info_code"])]
+    return [
+        f
+        for f in failures
+        if f["stage"] == spec["stage"]
+        and spec["reason"].lower() in (f["reason"] or "").lower()
+        and ("status" not in spec or f["status"] == spec["status"])
+        and ("info_code" not in spec or f["info_code"] == spec["info_code"])
+    ]
 
 
 def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
@@ -462,7 +534,9 @@ def test_the_jsonl_export_holds_nothing_unsanitized(outcome: Outcome):
         assert_sanitized(record)
         without_text = json.dumps({k: v for k, v in record.items() if k != "body_text"}, ensure_ascii=False)
         assert not _MARKUP.search(without_text) and not _EVENT_ATTRIBUTE.search(without_text)
-        assert not re.search(r"(?:javascript|data):", json.dumps([record["body_html"], record["images"]]), re.IGNORECASE)
+        assert not re.search(
+            r"(?:javascript|data):", json.dumps([record["body_html"], record["images"]]), re.IGNORECASE
+        )
 
 
 def test_the_jekyll_export_holds_no_markup_or_live_liquid(outcome: Outcome):
@@ -564,8 +638,14 @@ def cli_results(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess
     Store(archive).close()
     with HostileServer() as server:
         server.serve(IQILU_LIST.format(n=1), Reply(body=b"<html><body></body></html>", content_type="text/html"))
-        places = {"tmp": str(work), "dir": str(work / "folder"), "garbage": str(garbage), "archive": str(archive),
-                  "missing": str(work / "no" / "such" / "thing"), "url": server.url}
+        places = {
+            "tmp": str(work),
+            "dir": str(work / "folder"),
+            "garbage": str(garbage),
+            "archive": str(archive),
+            "missing": str(work / "no" / "such" / "thing"),
+            "url": server.url,
+        }
 
         def run(case: Case) -> tuple[subprocess.CompletedProcess, Path]:
             db = work / f"{case.name}.db"
@@ -597,8 +677,19 @@ def test_an_unreadable_iqilu_list_page_is_recorded_not_a_crash(tmp_path):
     with HostileServer() as server:
         server.serve(IQILU_LIST.format(n=1), Reply(body=b"", content_type="text/html"))
         db = tmp_path / "list.db"
-        result = run_cli("backfill", "iqilu", "--db", db, "--base-url", server.url, "--since", "2026-11-01",
-                         "--log-level", "WARNING", *CRAWL_SETTINGS)
+        result = run_cli(
+            "backfill",
+            "iqilu",
+            "--db",
+            db,
+            "--base-url",
+            server.url,
+            "--since",
+            "2026-11-01",
+            "--log-level",
+            "WARNING",
+            *CRAWL_SETTINGS,
+        )
     assert result.returncode == ExitStatus.FAILURES, result.stderr[-2000:]
     assert_no_traceback(result)
     failures = rows(db, "SELECT stage, reason FROM failures")
@@ -609,23 +700,43 @@ def test_a_continuation_page_that_is_gone_leaves_the_article_stored_and_flagged(
     """A 404 for page 2 will not come back: page 1 is stored, flagged, and the 404 recorded (a 5xx
     or a timeout instead leaves the article for a later run)."""
     article = "/shandong/20261110/6100002.shtml"
-    page = ('<html><head><meta charset="utf-8"><title>分页文章_齐鲁网</title></head><body><h1>分页文章</h1>'
-            '<span id="pubtime_baidu">2026-11-10 09:00:00</span><div class="article-main">'
-            "<p>第一页的正文，讲述了事情的经过，内容比较长一些，足够作为一篇文章的第一页来读。</p></div>"
-            '<div class="pages"><a href="6100002_2.shtml">2</a></div></body></html>')
+    page = (
+        '<html><head><meta charset="utf-8"><title>分页文章_齐鲁网</title></head><body><h1>分页文章</h1>'
+        '<span id="pubtime_baidu">2026-11-10 09:00:00</span><div class="article-main">'
+        "<p>第一页的正文，讲述了事情的经过，内容比较长一些，足够作为一篇文章的第一页来读。</p></div>"
+        '<div class="pages"><a href="6100002_2.shtml">2</a></div></body></html>'
+    )
     with HostileServer() as server:
-        server.serve(IQILU_LIST.format(n=1), Reply(body=f'<ul><li><a href="{article}">分页文章</a></li></ul>'.encode(),
-                                                  content_type="text/html; charset=utf-8"))
+        server.serve(
+            IQILU_LIST.format(n=1),
+            Reply(
+                body=f'<ul><li><a href="{article}">分页文章</a></li></ul>'.encode(),
+                content_type="text/html; charset=utf-8",
+            ),
+        )
         server.serve(article, Reply(body=page.encode(), content_type="text/html; charset=utf-8"))
         db = tmp_path / "gone.db"
-        result = run_cli("backfill", "iqilu", "--db", db, "--base-url", server.url, "--since", "2026-11-01",
-                         "--log-level", "WARNING", *CRAWL_SETTINGS)
+        result = run_cli(
+            "backfill",
+            "iqilu",
+            "--db",
+            db,
+            "--base-url",
+            server.url,
+            "--since",
+            "2026-11-01",
+            "--log-level",
+            "WARNING",
+            *CRAWL_SETTINGS,
+        )
     assert result.returncode == ExitStatus.FAILURES, result.stderr[-2000:]
     stored = rows(db, "SELECT body_text, quality_flags FROM articles")
     assert [json.loads(r["quality_flags"]) for r in stored] == [["continuation_unreadable", "multi_page"]]
     assert stored[0]["body_text"].startswith("第一页的正文")
     failures = rows(db, "SELECT reason FROM failures")
-    assert [f["reason"] for f in failures] == [f"continuation page {server.url}/shandong/20261110/6100002_2.shtml: HTTP 404"]
+    assert [f["reason"] for f in failures] == [
+        f"continuation page {server.url}/shandong/20261110/6100002_2.shtml: HTTP 404"
+    ]
 
 
 # --- the caps, set low --------------------------------------------------------------------------
@@ -636,8 +747,10 @@ def test_download_maxsize_and_timeout_set_low_refuse_and_record(tmp_path):
     are refused and recorded; pages within both are stored."""
     codes = {name: f"NW20261120{n:010d}" for n, name in enumerate(["small", "large", "fast", "slow"], start=1)}
     with HostileServer() as server:
-        items = [{"infoCode": code, "title": f"上限测试{name}", "datetime": LIST_TIME, "medianame": LIST_MEDIA}
-                 for name, code in codes.items()]
+        items = [
+            {"infoCode": code, "title": f"上限测试{name}", "datetime": LIST_TIME, "medianame": LIST_MEDIA}
+            for name, code in codes.items()
+        ]
         server.serve(MARKET_PATH.format(n=37), Reply(body=json.dumps({"record": items}, ensure_ascii=False).encode()))
         large = json.dumps({"text": "<p>" + "超过上限的正文。" * 20000 + "</p>"}, ensure_ascii=False).encode()
         assert len(large) > 300_000
@@ -646,10 +759,29 @@ def test_download_maxsize_and_timeout_set_low_refuse_and_record(tmp_path):
         server.serve(TEXT_PATH.format(code=codes["fast"]), Reply(body=good_text(codes["fast"])))
         server.serve(TEXT_PATH.format(code=codes["slow"]), Reply(body=good_text(codes["slow"]), delay=4))
         db = tmp_path / "caps.db"
-        result = run_cli("crawl", "feed", "--db", db, "--base-url", server.url, "--log-level", "WARNING",
-                         *LOCAL_SETTINGS, "-s", "QILU_FEED_MARKET_TYPES=37", "-s", "QILU_FEED_WEBAPI_TYPES=",
-                         "-s", "DOWNLOAD_MAXSIZE=100000", "-s", "DOWNLOAD_WARNSIZE=50000",
-                         "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0")
+        result = run_cli(
+            "crawl",
+            "feed",
+            "--db",
+            db,
+            "--base-url",
+            server.url,
+            "--log-level",
+            "WARNING",
+            *LOCAL_SETTINGS,
+            "-s",
+            "QILU_FEED_MARKET_TYPES=37",
+            "-s",
+            "QILU_FEED_WEBAPI_TYPES=",
+            "-s",
+            "DOWNLOAD_MAXSIZE=100000",
+            "-s",
+            "DOWNLOAD_WARNSIZE=50000",
+            "-s",
+            "DOWNLOAD_TIMEOUT=1",
+            "-s",
+            "RETRY_TIMES=0",
+        )
     assert result.returncode == ExitStatus.FAILURES, result.stderr[-2000:]
     assert_no_traceback(result)
     stored = {r["info_code"] for r in rows(db, "SELECT info_code FROM articles")}

@@ -24,7 +24,9 @@ def test_original_title_is_kept_as_a_field():
     assert kept == ["正文。"] and facts.original_title == "山东工业互联网领跑"
 
 
-@pytest.mark.parametrize("line", ["（责任编辑：DF529）", "责任编辑：王五", "扫一扫，分享到朋友圈", "返回搜狐", "打印本页", "【纠错】"])
+@pytest.mark.parametrize(
+    "line", ["（责任编辑：DF529）", "责任编辑：王五", "扫一扫，分享到朋友圈", "返回搜狐", "打印本页", "【纠错】"]
+)
 def test_editor_share_and_return_lines_are_dropped(line):
     kept, facts = _split(f"<p>正文。</p><p>{line}</p>")
     assert kept == ["正文。"]
@@ -32,7 +34,9 @@ def test_editor_share_and_return_lines_are_dropped(line):
 
 
 def test_an_editor_line_read_as_the_caption_of_an_end_icon_is_dropped():
-    blocks = blocks_from_html('<p>正文，讲述了事情的经过。</p><div><img src="http://x.test/end.png">本文来源：某某周刊责任编辑：杨某_NF4425</div>')
+    blocks = blocks_from_html(
+        '<p>正文，讲述了事情的经过。</p><div><img src="http://x.test/end.png">本文来源：某某周刊责任编辑：杨某_NF4425</div>'
+    )
     kept, facts = split_boilerplate(blocks)
     assert [(b.kind, b.caption) for b in kept] == [("p", None), ("img", None)]
     assert facts.removed == ["本文来源：某某周刊责任编辑：杨某_NF4425"]
@@ -45,20 +49,25 @@ def test_a_byline_that_opens_a_news_sentence_gives_its_author_and_keeps_the_news
 
 def test_an_editor_note_ending_a_paragraph_goes_the_paragraph_stays():
     long = "最后一段讲述了项目建设的进展，" * 5 + "在这里结束。"
-    kept, facts = _split(f"<p>正文。</p><p>最后一段的内容在这里结束。（责任编辑：王五）</p><p>{long}（责任编辑：DF123）</p>")
+    kept, facts = _split(
+        f"<p>正文。</p><p>最后一段的内容在这里结束。（责任编辑：王五）</p><p>{long}（责任编辑：DF123）</p>"
+    )
     assert kept == ["正文。", "最后一段的内容在这里结束。", long]
     assert facts.editors == ["（责任编辑：王五）", "（责任编辑：DF123）"]
     html = "".join(b.html for b in split_boilerplate(blocks_from_html("<p>结束。（责任编辑：王五）</p>"))[0])
     assert html == "结束。"
 
 
-@pytest.mark.parametrize("line, noise", [
-    ("扫一扫，下载齐鲁网客户端", True),
-    ("扫描二维码，关注齐鲁网官方微信公众号，获取更多资讯。", True),
-    ("更多猛料！欢迎扫描左方二维码关注新浪新闻官方微信", True),
-    ("市民可以扫一扫二维码进行预约挂号，非常方便。", False),
-    ("作为该派中一员，他就能分享到一份胜利者的光荣。", False),
-])
+@pytest.mark.parametrize(
+    "line, noise",
+    [
+        ("扫一扫，下载齐鲁网客户端", True),
+        ("扫描二维码，关注齐鲁网官方微信公众号，获取更多资讯。", True),
+        ("更多猛料！欢迎扫描左方二维码关注新浪新闻官方微信", True),
+        ("市民可以扫一扫二维码进行预约挂号，非常方便。", False),
+        ("作为该派中一员，他就能分享到一份胜利者的光荣。", False),
+    ],
+)
 def test_share_prompts_go_news_about_scanning_stays(line, noise):
     kept, _ = _split(f"<p>正文。</p><p>{line}</p>")
     assert kept == (["正文。"] if noise else ["正文。", line])

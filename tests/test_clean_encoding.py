@@ -12,11 +12,7 @@ ARTICLE = "济南新东站片区今年新建学校12所，新增学位1.2万个�
 
 
 def page(charset: str | None, body: str = ARTICLE, head: str = "") -> str:
-    meta = (
-        f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
-        if charset
-        else ""
-    )
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
     return f"<html><head>{meta}{head}</head><body><p>{body}</p></body></html>"
 
 
@@ -27,9 +23,7 @@ def test_ascii_is_ascii() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("bom", "codec"), [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")]
-)
+@pytest.mark.parametrize(("bom", "codec"), [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")])
 def test_a_byte_order_mark_decides(bom: bytes, codec: str) -> None:
     text, name = decode(bom + page(None).encode(codec))
     assert name == codec and ARTICLE in text

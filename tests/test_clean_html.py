@@ -50,13 +50,19 @@ def test_image_caption_pairs_with_its_image_and_is_read_in_place():
 
 
 def test_centered_caption_paragraph_after_centered_image():
-    blocks = blocks_from_html('<p style="text-align:center"><img src="/c.png"></p><p style="text-align: center">图为会场</p><p>正文。</p>', "http://x.test/")
+    blocks = blocks_from_html(
+        '<p style="text-align:center"><img src="/c.png"></p><p style="text-align: center">图为会场</p><p>正文。</p>',
+        "http://x.test/",
+    )
     image = next(b for b in blocks if b.kind == "img")
     assert image.caption == "图为会场"
 
 
 def test_short_lines_after_images_on_a_page_that_centers_everything_are_paragraphs():
-    lines = "".join(f'<p style="text-align:center"><img src="/{i}.jpg"></p><p style="text-align:center">第{i}行文字没有标点</p>' for i in range(4))
+    lines = "".join(
+        f'<p style="text-align:center"><img src="/{i}.jpg"></p><p style="text-align:center">第{i}行文字没有标点</p>'
+        for i in range(4)
+    )
     blocks = blocks_from_html(lines, "http://x.test/")
     assert [b.caption for b in blocks if b.kind == "img"] == [None] * 4
     assert [b.text for b in blocks if b.kind == "p"] == [f"第{i}行文字没有标点" for i in range(4)]
@@ -73,7 +79,10 @@ def test_caption_in_the_image_s_own_paragraph_on_a_long_page():
     # id() of lxml's short-lived proxies, a later <p> reusing the id made the container look
     # big, and the caption was read as a paragraph.
     paragraphs = "".join(f"<p>第{i}段，这是一段正文内容，讲述了事情的经过和结果。</p>" for i in range(12))
-    blocks = blocks_from_html(f'<div><p>导语。</p><p class="f_center"><img src="/a.jpg">△市长在记者会上</p>{paragraphs}</div>', "http://x.test/")
+    blocks = blocks_from_html(
+        f'<div><p>导语。</p><p class="f_center"><img src="/a.jpg">△市长在记者会上</p>{paragraphs}</div>',
+        "http://x.test/",
+    )
     assert [b.caption for b in blocks if b.kind == "img"] == ["△市长在记者会上"]
     assert len(blocks) == 14
 
@@ -114,17 +123,21 @@ def test_lists_and_br_separated_paragraphs():
 
 def test_bold_cut_by_a_line_break_stays_bold_on_both_sides_and_balanced():
     html, text = _render("<p><strong> 小标题一<br>小标题二 </strong>正文。</p><strong><p>甲</p><p>乙</p></strong>")
-    assert html == ("<p><strong>小标题一</strong></p>\n<p><strong>小标题二 </strong>正文。</p>\n"
-                    "<p><strong>甲</strong></p>\n<p><strong>乙</strong></p>")
+    assert html == (
+        "<p><strong>小标题一</strong></p>\n<p><strong>小标题二 </strong>正文。</p>\n"
+        "<p><strong>甲</strong></p>\n<p><strong>乙</strong></p>"
+    )
     assert sanitize(html) == html and text == "小标题一\n\n小标题二 正文。\n\n甲\n\n乙"
 
 
 def test_rendered_markup_needs_no_sanitizing():
-    hostile = ('<p onclick="x()">a<strong>b<em>c<br>d</strong>e</em><img src="http://i.test/a.png?x=<b>&y=\'1\'"'
-               ' onerror="y"></p><svg><script>alert(1)</script></svg><p>&lt;script&gt;</p>')
+    hostile = (
+        '<p onclick="x()">a<strong>b<em>c<br>d</strong>e</em><img src="http://i.test/a.png?x=<b>&y=\'1\'"'
+        ' onerror="y"></p><svg><script>alert(1)</script></svg><p>&lt;script&gt;</p>'
+    )
     html, _ = _render(hostile)
     assert sanitize(html) == html
-    assert '<img src="http://i.test/a.png?x=&lt;b&gt;&amp;y=\'1\'">' in html and "&lt;script&gt;" in html
+    assert "<img src=\"http://i.test/a.png?x=&lt;b&gt;&amp;y='1'\">" in html and "&lt;script&gt;" in html
 
 
 def test_comments_hidden_elements_and_unclosed_embeds_leave_the_text_around_them():
@@ -152,5 +165,10 @@ def test_broken_and_deeply_nested_html_does_not_crash():
 
 
 def test_lazy_loaded_images_use_the_real_picture_not_the_placeholder():
-    html, _ = _render('<p>正文。</p><img src="/static/loading.gif" data-original="/pics/real.jpg"><img data-src="//cdn.example.test/b.jpg">')
-    assert re.findall(r'src="([^"]+)"', html) == ["http://news.example.test/pics/real.jpg", "http://cdn.example.test/b.jpg"]  # the page's scheme
+    html, _ = _render(
+        '<p>正文。</p><img src="/static/loading.gif" data-original="/pics/real.jpg"><img data-src="//cdn.example.test/b.jpg">'
+    )
+    assert re.findall(r'src="([^"]+)"', html) == [
+        "http://news.example.test/pics/real.jpg",
+        "http://cdn.example.test/b.jpg",
+    ]  # the page's scheme

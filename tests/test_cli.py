@@ -44,8 +44,9 @@ def test_a_stale_lock_file_is_taken_over(crawl_feed, db_path):
 
 def test_log_file_and_progress_lines_when_not_a_terminal(crawl_feed, tmp_path):
     log = tmp_path / "crawl.log"
-    result = crawl_feed("--log-file", log, "--log-level", "INFO", "-s", "QILU_PROGRESS_INTERVAL=0.05",
-                        "-s", "DOWNLOAD_DELAY=0.02")
+    result = crawl_feed(
+        "--log-file", log, "--log-level", "INFO", "-s", "QILU_PROGRESS_INTERVAL=0.05", "-s", "DOWNLOAD_DELAY=0.02"
+    )
     assert result.returncode == ExitStatus.FAILURES
     text = log.read_text(encoding="utf-8")
     assert "Spider opened" in text and "progress:" in text and "articles/s" in text
@@ -60,8 +61,22 @@ def test_unknown_command_and_missing_archive_are_usage_errors(tmp_path):
 
 def test_a_log_file_in_a_missing_folder_is_made_an_unwritable_one_is_an_error(tmp_path):
     log = tmp_path / "logs" / "cron" / "crawl.log"
-    result = run_cli("crawl", "feed", "--db", tmp_path / "a.db", "--log-file", log, "--base-url", "http://127.0.0.1:9",
-                     "-s", "RETRY_TIMES=0", "-s", "ROBOTSTXT_OBEY=False", "-s", "DOWNLOAD_TIMEOUT=2")
+    result = run_cli(
+        "crawl",
+        "feed",
+        "--db",
+        tmp_path / "a.db",
+        "--log-file",
+        log,
+        "--base-url",
+        "http://127.0.0.1:9",
+        "-s",
+        "RETRY_TIMES=0",
+        "-s",
+        "ROBOTSTXT_OBEY=False",
+        "-s",
+        "DOWNLOAD_TIMEOUT=2",
+    )
     assert result.returncode == ExitStatus.FAILURES and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert log.exists() and log.stat().st_size > 0
     blocker = tmp_path / "a-file"
@@ -81,10 +96,29 @@ def test_ctrl_c_stops_a_crawl_cleanly(demo_server, tmp_path):
 
     db = tmp_path / "a.db"
     crawl = subprocess.Popen(
-        [sys.executable, "-m", "qilucrawl", "crawl", "feed", "--db", str(db), "--base-url", demo_server.url,
-         "-s", "DOWNLOAD_DELAY=0.5", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "qilucrawl",
+            "crawl",
+            "feed",
+            "--db",
+            str(db),
+            "--base-url",
+            demo_server.url,
+            "-s",
+            "DOWNLOAD_DELAY=0.5",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "ROBOTSTXT_OBEY=False",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+
     def started() -> bool:
         try:
             return db.exists() and bool(rows(db, "SELECT id FROM runs"))

@@ -71,12 +71,21 @@ def write_feed_corpus(folder: Path, count: int) -> list[dict]:
         # duplicates across endpoints as the real feed has them.
         lists = [["market37"], ["market38"], ["type45"]][n % 3] + (["market37"] if n % 5 == 1 else [])
         article = {
-            "info_code": code, "title": f"合成新闻第{n}号", "datetime": f"{moment:%Y-%m-%d %H:%M:%S}",
-            "media": media, "lists": lists, "body_key": "text", "body": body, "digest": None, "fault": None,
+            "info_code": code,
+            "title": f"合成新闻第{n}号",
+            "datetime": f"{moment:%Y-%m-%d %H:%M:%S}",
+            "media": media,
+            "lists": lists,
+            "body_key": "text",
+            "body": body,
+            "digest": None,
+            "fault": None,
             "edition2": {"body": corrected} if n % 3 == 0 else None,
             "expect": {"source": media, "authors": [], "must_contain": [code], "must_not_contain": ["文章来源"]},
         }
-        (folder / "feed" / f"{n:03d}_synthetic.json").write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
+        (folder / "feed" / f"{n:03d}_synthetic.json").write_text(
+            json.dumps(article, ensure_ascii=False), encoding="utf-8"
+        )
         articles.append(article)
     return articles
 
@@ -88,14 +97,28 @@ def write_iqilu_corpus(folder: Path, count: int) -> list[dict]:
     start = datetime(2026, 11, 1, 7, 0, 0)
     for n in range(count):
         moment = start + timedelta(hours=11 * n)
-        pages = ["".join(f"<p>{paragraph(k, f'页{page}')}</p>" for k in range(1, 4)) for page in range(1, 3 if n % 4 == 0 else 2)]
+        pages = [
+            "".join(f"<p>{paragraph(k, f'页{page}')}</p>" for k in range(1, 4))
+            for page in range(1, 3 if n % 4 == 0 else 2)
+        ]
         article = {
-            "id": str(5400000 + n), "url_style": "new" if n % 2 else "old", "channel": "shandong", "sub": "yuanchuang",
-            "datetime": f"{moment:%Y-%m-%d %H:%M:%S}", "title": f"合成齐鲁网新闻第{n}号", "author": "合成记者",
-            "source": "齐鲁网", "editor": "值班编辑", "pages": pages, "encoding": "utf-8", "fault": None,
+            "id": str(5400000 + n),
+            "url_style": "new" if n % 2 else "old",
+            "channel": "shandong",
+            "sub": "yuanchuang",
+            "datetime": f"{moment:%Y-%m-%d %H:%M:%S}",
+            "title": f"合成齐鲁网新闻第{n}号",
+            "author": "合成记者",
+            "source": "齐鲁网",
+            "editor": "值班编辑",
+            "pages": pages,
+            "encoding": "utf-8",
+            "fault": None,
             "expect": {"title": f"合成齐鲁网新闻第{n}号"},
         }
-        (folder / "iqilu" / f"{n:03d}_synthetic.json").write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
+        (folder / "iqilu" / f"{n:03d}_synthetic.json").write_text(
+            json.dumps(article, ensure_ascii=False), encoding="utf-8"
+        )
         articles.append(article)
     return articles
 
@@ -108,10 +131,17 @@ def write_posts(folder: Path, count: int) -> set[str]:
     for n in range(count):
         moment = start + timedelta(hours=5 * n)
         code = f"NW{moment:%Y%m%d}{8000000000 + n:010d}"
-        row = {"info_code": code, "title": f"旧站帖子第{n}号", "published_at": f"{moment:%Y-%m-%dT%H:%M:%S}+08:00",
-               "category": "qiluwang", "source": "齐鲁网", "tags": ["齐鲁网新闻"], "summary": None,
-               "body_html": "\n".join(f"<p>{paragraph(k, code)[2:]}</p>" for k in range(1, 4)),
-               "source_url": f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={code}"}
+        row = {
+            "info_code": code,
+            "title": f"旧站帖子第{n}号",
+            "published_at": f"{moment:%Y-%m-%dT%H:%M:%S}+08:00",
+            "category": "qiluwang",
+            "source": "齐鲁网",
+            "tags": ["齐鲁网新闻"],
+            "summary": None,
+            "body_html": "\n".join(f"<p>{paragraph(k, code)[2:]}</p>" for k in range(1, 4)),
+            "source_url": f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={code}",
+        }
         (folder / post_filename(row)).write_text(render_post(row, site_host="finews.zning.xyz"), encoding="utf-8")
         codes.add(code)
     return codes
@@ -199,8 +229,9 @@ def calibrate(command: list[str], probe) -> tuple[float, float]:
     return lead, max(work, 0.05)
 
 
-def kill_at_random(command: list[str], rounds: int, timing: tuple[float, float], probe, rng: random.Random,
-                   log: KillLog, after_each) -> None:
+def kill_at_random(
+    command: list[str], rounds: int, timing: tuple[float, float], probe, rng: random.Random, log: KillLog, after_each
+) -> None:
     """Start ``command`` ``rounds`` times and SIGKILL it at a random moment: one round in four
     anywhere from its start (imports, opening the archive …), the others at a random point of
     its work once it has begun; ``after_each()`` once it is dead."""
@@ -250,11 +281,17 @@ def assert_consistent(db: Path, known: set[str]) -> None:
     codes = [code for (code,) in query(db, "SELECT info_code FROM articles")]
     assert len(codes) == len(set(codes))
     assert set(codes) <= known, set(codes) - known
-    orphans = query(db, "SELECT a.info_code FROM articles a WHERE NOT EXISTS (SELECT 1 FROM pages p"
-                        " WHERE p.info_code = a.info_code AND p.revision = a.revision)")
+    orphans = query(
+        db,
+        "SELECT a.info_code FROM articles a WHERE NOT EXISTS (SELECT 1 FROM pages p"
+        " WHERE p.info_code = a.info_code AND p.revision = a.revision)",
+    )
     assert not orphans, orphans  # an article and its raw page are written in one transaction
-    gaps = query(db, "SELECT a.info_code FROM articles a WHERE a.revision > 1 AND (SELECT COUNT(*) FROM revisions r"
-                     " WHERE r.info_code = a.info_code) != a.revision - 1")
+    gaps = query(
+        db,
+        "SELECT a.info_code FROM articles a WHERE a.revision > 1 AND (SELECT COUNT(*) FROM revisions r"
+        " WHERE r.info_code = a.info_code) != a.revision - 1",
+    )
     assert not gaps, gaps  # every earlier revision is kept
     assert len(query(db, "SELECT id FROM runs WHERE status = 'running'")) <= 1
 
@@ -334,8 +371,10 @@ def test_sigkill_during_backfill_loses_nothing(corpus, site, tmp_path):
     db = tmp_path / "iqilu.db"
     backfill = cli_command("backfill", "iqilu", "--db", db, "--base-url", site.url, "--since", "2026-01-01", *BACKFILL)
     scratch = tmp_path / "calibrate.db"
-    timing = calibrate(cli_command("backfill", "iqilu", "--db", scratch, "--base-url", site.url,
-                                   "--since", "2026-01-01", *BACKFILL), new_run(scratch))
+    timing = calibrate(
+        cli_command("backfill", "iqilu", "--db", scratch, "--base-url", site.url, "--since", "2026-01-01", *BACKFILL),
+        new_run(scratch),
+    )
     rng, log = random.Random(SEED + 1), KillLog()
     kill_at_random(backfill, 4, timing, new_run(db), rng, log, checker(db, known, log))
     assert subprocess.run(backfill, cwd=ROOT, check=False, capture_output=True).returncode == ExitStatus.OK
@@ -379,11 +418,20 @@ def build_archive(db: Path, rows: int) -> None:
     for n in range(rows):
         moment = start + timedelta(minutes=97 * n)
         code = f"NW{moment:%Y%m%d}{9000000000 + n:010d}"
-        raw = RawArticle(parser="test/V1", body="".join(f"<p>{paragraph(k, code)}</p>" for k in range(1, 6)),
-                         title=f"导出测试第{n}号", published=f"{moment:%Y-%m-%d %H:%M:%S}", source=MEDIA[n % 4])
-        page = Page(url=f"http://127.0.0.1/NewsData/GetNewsText.do?id={code}", body=b"{}", kind=FEED_TEXT,
-                    entry=ListEntry(code, title=f"导出测试第{n}号"),
-                    source_url=f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={code}")
+        raw = RawArticle(
+            parser="test/V1",
+            body="".join(f"<p>{paragraph(k, code)}</p>" for k in range(1, 6)),
+            title=f"导出测试第{n}号",
+            published=f"{moment:%Y-%m-%d %H:%M:%S}",
+            source=MEDIA[n % 4],
+        )
+        page = Page(
+            url=f"http://127.0.0.1/NewsData/GetNewsText.do?id={code}",
+            body=b"{}",
+            kind=FEED_TEXT,
+            entry=ListEntry(code, title=f"导出测试第{n}号"),
+            source_url=f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={code}",
+        )
         batch.append(build_article(raw, page))
         if len(batch) == 500:
             store.save_articles(batch)
@@ -449,13 +497,18 @@ def test_sigkill_during_export_leaves_no_half_written_file(big_archive, tmp_path
     out = tmp_path / ("site" if fmt == "jekyll" else f"articles.{fmt}")
     # A site is a file per article, each written and synced on its own: a sixth of the archive.
     since = ["--since", "2024-06-20"] if fmt == "jekyll" else []
-    rows = query(big_archive, "SELECT COUNT(*) FROM articles WHERE published_at >= ?", (since[-1],))[0][0] \
-        if since else EXPORT_ROWS
+    rows = (
+        query(big_archive, "SELECT COUNT(*) FROM articles WHERE published_at >= ?", (since[-1],))[0][0]
+        if since
+        else EXPORT_ROWS
+    )
     command = cli_command("export", "--db", big_archive, "--format", fmt, "--out", out, *since)
     scratch = tmp_path / "calibrate"
     scratch.mkdir()
-    timing = calibrate(cli_command("export", "--db", big_archive, "--format", fmt, "--out",
-                                   scratch / out.name, *since), new_part_file(scratch))
+    timing = calibrate(
+        cli_command("export", "--db", big_archive, "--format", fmt, "--out", scratch / out.name, *since),
+        new_part_file(scratch),
+    )
     rng, log = random.Random(SEED + 3), KillLog()
     kill_at_random(command, 3, timing, new_part_file(tmp_path), rng, log, lambda: check_export(fmt, out, rows))
     assert subprocess.run(command, cwd=ROOT, check=False, capture_output=True).returncode == 0
@@ -470,8 +523,12 @@ def test_sigkill_during_export_leaves_no_half_written_file(big_archive, tmp_path
 
 def test_a_rerun_export_cleans_up_what_a_killed_one_left(big_archive, tmp_path):
     out = tmp_path / "articles.jsonl"
-    process = subprocess.Popen(cli_command("export", "--db", big_archive, "--format", "jsonl", "--out", out),
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        cli_command("export", "--db", big_archive, "--format", "jsonl", "--out", out),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".articles.jsonl.*.part")) and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -502,9 +559,22 @@ def test_export_and_search_while_a_crawl_writes(corpus, site, tmp_path):
     known = {a["info_code"] for a in feed}
     db = tmp_path / "busy.db"
     # One request at a time, ~0.1 s apart: a crawl that keeps writing for several seconds.
-    slow = [*FEED, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.12", "-s", "QILU_STORE_BATCH_SIZE=3"]
-    crawl = subprocess.Popen(cli_command("crawl", "feed", "--db", db, "--base-url", site.url, *slow),
-                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    slow = [
+        *FEED,
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s",
+        "DOWNLOAD_DELAY=0.12",
+        "-s",
+        "QILU_STORE_BATCH_SIZE=3",
+    ]
+    crawl = subprocess.Popen(
+        cli_command("crawl", "feed", "--db", db, "--base-url", site.url, *slow),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for_articles(db, 3, crawl)
     exports, searches = [], []
     while crawl.poll() is None and len(exports) < 6:
@@ -536,8 +606,9 @@ def test_two_crawls_started_at_once_one_runs_one_is_locked(corpus, site, tmp_pat
     db = tmp_path / "twice.db"
     slow = [*FEED, "-s", "DOWNLOAD_DELAY=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
     command = cli_command("crawl", "feed", "--db", db, "--base-url", site.url, *slow)
-    both = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
+    both = [
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     results = [(p.wait(timeout=300), p.stderr.read()) for p in both]
     statuses = sorted(status for status, _ in results)
     assert statuses == [ExitStatus.OK, ExitStatus.LOCKED], results
@@ -552,5 +623,7 @@ def test_two_crawls_started_at_once_one_runs_one_is_locked(corpus, site, tmp_pat
 
 
 def record_figure(name: str, log: KillLog) -> None:
-    print(f"\n{name}: {log.kills} SIGKILLs, {log.kills_while_working} of them while it worked "
-          f"({len(log.runs_cut)} runs cut short, {log.finished_before_kill} runs finished first), delays {log.delays}")
+    print(
+        f"\n{name}: {log.kills} SIGKILLs, {log.kills_while_working} of them while it worked "
+        f"({len(log.runs_cut)} runs cut short, {log.finished_before_kill} runs finished first), delays {log.delays}"
+    )

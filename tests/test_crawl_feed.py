@@ -31,7 +31,6 @@ FLAKY = [a for a in CORPUS if a.fault == "500-then-ok"]
 CHANGED = [a for a in GOOD if a.edition2]
 
 
-
 def iso(stamp: str) -> str:
     return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").isoformat() + "+08:00"
 
@@ -63,7 +62,9 @@ def test_first_crawl_stores_every_good_article_once_with_its_fields(crawl_feed, 
         for snippet in expect["must_not_contain"]:
             assert snippet not in row["body_text"] and snippet not in row["body_html"], (article.info_code, snippet)
         assert not re.search(r"<script|\son\w+\s*=|javascript:|<iframe|<style", row["body_html"], re.IGNORECASE)
-        assert "\u3000" not in row["body_text"] and "\u00a0" not in row["body_text"] and "\u200b" not in row["body_text"]
+        assert (
+            "\u3000" not in row["body_text"] and "\u00a0" not in row["body_text"] and "\u200b" not in row["body_text"]
+        )
         assert "（文章来源" not in row["body_text"]
     # Each article's text was asked for once; the flaky one until it answered.
     asked = demo_server.site.text_requests()
@@ -86,7 +87,10 @@ def test_every_failure_is_recorded_and_the_crawl_goes_on(crawl_feed, db_path):
     def matching(**fields):
         return [f for f in failures if all(f[k] == v for k, v in fields.items())]
 
-    assert matching(stage="list", status=404) and f"marketType={FAILING_MARKET_TYPE}" in matching(stage="list", status=404)[0]["url"]
+    assert (
+        matching(stage="list", status=404)
+        and f"marketType={FAILING_MARKET_TYPE}" in matching(stage="list", status=404)[0]["url"]
+    )
     for article in NOT_FOUND:
         assert matching(stage="article", status=404, info_code=article.info_code)
     for article in MALFORMED:
@@ -123,7 +127,8 @@ def test_refetch_of_unchanged_articles_only_touches_last_seen(crawl_feed, db_pat
     after = rows(db_path, seen)
     assert all(a["last_seen_at"] >= b["last_seen_at"] for a, b in zip(after, before))
     assert [(r["info_code"], r["content_hash"], r["revision"]) for r in after] == [
-        (r["info_code"], r["content_hash"], r["revision"]) for r in before]
+        (r["info_code"], r["content_hash"], r["revision"]) for r in before
+    ]
     assert rows(db_path, "SELECT unchanged FROM runs ORDER BY id DESC LIMIT 1")[0]["unchanged"] == len(GOOD)
     assert rows(db_path, "SELECT COUNT(*) AS n FROM revisions")[0]["n"] == 0
 
@@ -191,8 +196,20 @@ def test_export_jsonl_and_stats(crawl_feed, db_path, tmp_path):
 
 
 def test_scrapy_crawl_works_from_the_project_root(demo_server, db_path):
-    command = [sys.executable, "-m", "scrapy", "crawl", "feed", "-a", f"base_url={demo_server.url}",
-               "-s", f"QILU_DB_PATH={db_path}", "-s", "LOG_LEVEL=WARNING", *LOCAL_SETTINGS]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "feed",
+        "-a",
+        f"base_url={demo_server.url}",
+        "-s",
+        f"QILU_DB_PATH={db_path}",
+        "-s",
+        "LOG_LEVEL=WARNING",
+        *LOCAL_SETTINGS,
+    ]
     result = subprocess.run(command, cwd=ROOT, check=False, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     assert len(rows(db_path, "SELECT 1 FROM articles")) == len(GOOD)

@@ -18,12 +18,21 @@ GOOD = [a for a in ARTICLES if a.expect]
 OFFSITE = [a for a in ARTICLES if a.fault == "redirect-offsite"]
 
 
-
 @pytest.fixture
 def backfill(demo_server, db_path):
     def run(*extra: object):
-        return run_cli("backfill", "iqilu", "--db", db_path, "--base-url", demo_server.url,
-                       "--log-level", "WARNING", *LOCAL_SETTINGS, *extra)
+        return run_cli(
+            "backfill",
+            "iqilu",
+            "--db",
+            db_path,
+            "--base-url",
+            demo_server.url,
+            "--log-level",
+            "WARNING",
+            *LOCAL_SETTINGS,
+            *extra,
+        )
 
     return run
 
@@ -73,7 +82,11 @@ def test_an_off_site_redirect_is_refused_and_recorded(backfill, db_path):
 
 def test_since_and_until_select_days_and_stop_the_walk_early(backfill, db_path, demo_server):
     backfill("--since", "2026-11-15", "--until", "2026-11-18")
-    wanted = {iqilu_info_code(a.id) for a in GOOD if date(2026, 11, 15) <= date.fromisoformat(a.datetime[:10]) < date(2026, 11, 18)}
+    wanted = {
+        iqilu_info_code(a.id)
+        for a in GOOD
+        if date(2026, 11, 15) <= date.fromisoformat(a.datetime[:10]) < date(2026, 11, 18)
+    }
     assert wanted and {r["info_code"] for r in rows(db_path, "SELECT info_code FROM articles")} == wanted
     lists = [r for r in demo_server.site.requests if "list_564" in r]
     assert LIST_PATH.format(n=3) not in lists  # the newest pages suffice for these days
@@ -93,8 +106,9 @@ def test_rerun_fetches_nothing_stored(backfill, db_path, demo_server):
 def test_incremental_crawl_stops_at_the_first_page_with_nothing_new(backfill, db_path, demo_server):
     backfill("--since", "2026-01-01")
     demo_server.site.requests.clear()
-    result = run_cli("crawl", "iqilu", "--db", db_path, "--base-url", demo_server.url,
-                     "--log-level", "WARNING", *LOCAL_SETTINGS)
+    result = run_cli(
+        "crawl", "iqilu", "--db", db_path, "--base-url", demo_server.url, "--log-level", "WARNING", *LOCAL_SETTINGS
+    )
     assert result.returncode in (ExitStatus.OK, ExitStatus.FAILURES)
     lists = [r for r in demo_server.site.requests if "list_564" in r]
     assert lists == [LIST_PATH.format(n=1)]
@@ -123,9 +137,12 @@ def test_a_list_item_s_printed_time_dates_the_entry_the_url_only_its_day():
         '<li><a href="/shandong/20261106/5200005.shtml">甲</a><a href="/shandong/20261106/5200006.shtml">乙</a> 2026-11-06 08:00</li>'
     )
     assert published == {
-        "5200001.shtml": "2026-11-07T15:30:00+08:00", "5200002.shtml": "2026-11-07T09:05:00+08:00",
-        "5200003.shtml": None, "5200004.shtml": None,
-        "5200005.shtml": None, "5200006.shtml": None,  # whose time is it? neither's
+        "5200001.shtml": "2026-11-07T15:30:00+08:00",
+        "5200002.shtml": "2026-11-07T09:05:00+08:00",
+        "5200003.shtml": None,
+        "5200004.shtml": None,
+        "5200005.shtml": None,
+        "5200006.shtml": None,  # whose time is it? neither's
     }
 
 
@@ -134,8 +151,10 @@ def test_an_article_dated_only_by_its_url_says_so():
     from qilucrawl.items import HTML, ListEntry, Page
 
     url = "http://news.iqilu.com/shandong/20261107/5200003.shtml"
-    page = ('<html><head><title>没有发布时间 - 齐鲁网</title></head><body><h1>没有发布时间</h1>'
-            '<div class="article-main"><p>趵突泉地下水位连续十五个月保持在二十八米以上，三股水持续喷涌。</p></div></body></html>')
+    page = (
+        "<html><head><title>没有发布时间 - 齐鲁网</title></head><body><h1>没有发布时间</h1>"
+        '<div class="article-main"><p>趵突泉地下水位连续十五个月保持在二十八米以上，三股水持续喷涌。</p></div></body></html>'
+    )
     entry = ListEntry(iqilu_info_code("5200003"), "没有发布时间", None, "齐鲁网", web_url=url)
     article = extract(Page(url=url, body=page.encode(), kind=HTML, entry=entry))
     assert article.published_at == "2026-11-07T00:00:00+08:00"

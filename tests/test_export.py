@@ -39,7 +39,9 @@ def stored(db, where="", params=()):
 def export(db, fmt, out, *options):
     result = run_cli("export", "--db", db, "--format", fmt, "--out", out, *options)
     assert result.returncode == 0, result.stderr
-    return json.loads(Path(f"{out}.manifest.json" if fmt != "jekyll" else Path(out) / "_posts.manifest.json").read_text())
+    return json.loads(
+        Path(f"{out}.manifest.json" if fmt != "jekyll" else Path(out) / "_posts.manifest.json").read_text()
+    )
 
 
 def test_jsonl_has_every_article_and_the_dictionary_fields(archive, tmp_path):
@@ -85,7 +87,9 @@ def test_parquet_is_typed_and_loads_in_pandas_and_datasets(archive, tmp_path):
     pandas = pytest.importorskip("pandas")
     frame = pandas.read_parquet(out)
     assert len(frame) == len(stored(archive))
-    assert str(frame["published_at"].dtype).startswith("datetime64") and "Asia/Shanghai" in str(frame["published_at"].dtype)
+    assert str(frame["published_at"].dtype).startswith("datetime64") and "Asia/Shanghai" in str(
+        frame["published_at"].dtype
+    )
     first = frame.sort_values("info_code").iloc[0]
     assert list(first["tags"]) == json.loads(stored(archive)[0]["tags"])
 
@@ -99,8 +103,11 @@ def test_filters_select_what_the_database_says(archive, tmp_path):
     out = tmp_path / "f.jsonl"
     manifest = export(archive, "jsonl", out, "--since", "2026-11-10", "--until", "2026-11-15", "--source", "齐鲁网")
     got = sorted(json.loads(line)["info_code"] for line in out.read_text(encoding="utf-8").splitlines())
-    want = sorted(a["info_code"] for a in everything
-                  if "2026-11-10" <= a["published_at"] < "2026-11-15" and a["source"] == "齐鲁网")
+    want = sorted(
+        a["info_code"]
+        for a in everything
+        if "2026-11-10" <= a["published_at"] < "2026-11-15" and a["source"] == "齐鲁网"
+    )
     assert got == want and want
     assert manifest["filters"] == {"since": "2026-11-10", "until": "2026-11-15", "source": "齐鲁网"}
     export(archive, "jsonl", out, "--category", "dazhongribao")
@@ -115,7 +122,9 @@ def test_changed_since_run_gives_only_what_that_run_added_or_changed(archive, tm
 
 
 def test_a_bad_date_is_a_usage_error(archive, tmp_path):
-    result = run_cli("export", "--db", archive, "--format", "jsonl", "--out", tmp_path / "x.jsonl", "--since", "yesterday-ish")
+    result = run_cli(
+        "export", "--db", archive, "--format", "jsonl", "--out", tmp_path / "x.jsonl", "--since", "yesterday-ish"
+    )
     assert result.returncode == 2 and "not a date" in result.stderr
     assert not (tmp_path / "x.jsonl").exists()
 

@@ -10,17 +10,23 @@ CODE = "NW202611180012345678"
 
 def _page(payload, title="山东新闻标题", time="2026-11-18 09:30:00", media="齐鲁网"):
     body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
-    return Page(url=f"http://127.0.0.1/NewsData/GetNewsText.do?id={CODE}", body=body, kind=FEED_TEXT,
-                entry=ListEntry(CODE, title, time, media),
-                source_url=f"http://127.0.0.1/html_News/NewsShare.html?infoCode={CODE}")
+    return Page(
+        url=f"http://127.0.0.1/NewsData/GetNewsText.do?id={CODE}",
+        body=body,
+        kind=FEED_TEXT,
+        entry=ListEntry(CODE, title, time, media),
+        source_url=f"http://127.0.0.1/html_News/NewsShare.html?infoCode={CODE}",
+    )
 
 
-TEXT = "\r\n".join([
-    "<p>\u3000\u3000第一段，介绍背景。</p>",
-    "<p>\u3000\u3000<strong>一、小标题</strong></p>",
-    "<p>\u3000\u3000第二段。</p>",
-    '<p class="em_media">（文章来源：大众日报）</p>',
-])
+TEXT = "\r\n".join(  # noqa: FLY002 (one paragraph a line reads better)
+    [
+        "<p>\u3000\u3000第一段，介绍背景。</p>",
+        "<p>\u3000\u3000<strong>一、小标题</strong></p>",
+        "<p>\u3000\u3000第二段。</p>",
+        '<p class="em_media">（文章来源：大众日报）</p>',
+    ]
+)
 
 
 def test_text_key_gives_the_record():
@@ -62,7 +68,9 @@ def test_a_summary_loses_its_label_not_its_words():
 
 
 def test_content_key_with_link_markup():
-    content = TEXT.replace("背景", '<span id="stock_1.600000"><a href="http://quote.eastmoney.com/sh600000.html">浦发银行</a></span>背景')
+    content = TEXT.replace(
+        "背景", '<span id="stock_1.600000"><a href="http://quote.eastmoney.com/sh600000.html">浦发银行</a></span>背景'
+    )
     article = extract(_page({"content": content}))
     assert "介绍浦发银行背景" in article.body_text and "<a" not in article.body_html
 

@@ -85,11 +85,7 @@ def test_raw_article_names_the_parser_and_returns_an_element() -> None:
 
 
 def test_a_page_of_links_only_has_no_article() -> None:
-    html = (
-        "<html><body>"
-        + "".join(f"<p><a href='/{i}'>栏目{i}</a></p>" for i in range(30))
-        + "</body></html>"
-    )
+    html = "<html><body>" + "".join(f"<p><a href='/{i}'>栏目{i}</a></p>" for i in range(30)) + "</body></html>"
     with pytest.raises(ExtractError):
         _extract(html)
 
@@ -100,8 +96,7 @@ def test_an_empty_page_is_an_error() -> None:
 
 
 PROSE = "".join(
-    f"<p>第{n}段：这是正文的一段文字，讲述了一件完整的事情，有逗号，也有句号。后面还有一句话。</p>"
-    for n in range(1, 6)
+    f"<p>第{n}段：这是正文的一段文字，讲述了一件完整的事情，有逗号，也有句号。后面还有一句话。</p>" for n in range(1, 6)
 )
 
 

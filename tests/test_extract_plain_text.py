@@ -26,7 +26,10 @@ def test_caption_title_subtitle_byline_heads_and_rejoined_paragraphs():
     assert paragraphs[1].startswith("入冬以来")
     assert "记者 王海燕" not in article.body_text and "王海燕" not in paragraphs
     assert "<h3>1 从“退”到“还”</h3>" in article.body_html and "<h3>2 监测网络</h3>" in article.body_html
-    assert "过去十年，保护区累计实施退耕还湿工程，恢复湿地面积超过十万亩。这个数字背后，是一整套调水补湿的制度安排。" in paragraphs
+    assert (
+        "过去十年，保护区累计实施退耕还湿工程，恢复湿地面积超过十万亩。这个数字背后，是一整套调水补湿的制度安排。"
+        in paragraphs
+    )
     assert "实现了对候鸟种群的全天候观测。" in article.body_text
     assert FLAG_REJOINED in article.quality_flags
 
@@ -40,8 +43,14 @@ def test_a_head_is_never_glued_to_the_sentence_before_it():
 def test_a_source_line_is_never_glued_to_a_paragraph():
     entry = ListEntry("NW202611020000000003", "纯文本正文", "2026-11-02 10:00:00", "齐鲁网")
     body = "\u3000\u3000发布会介绍了全市经济运行情况。\r\n\r\n\u3000\u3000有关负责人作了说明（记者 张三）\r\n\r\n（文章来源：大众日报）"
-    article = extract(Page(url="http://x.test/NewsData/GetNewsText.do?id=NW202611020000000003",
-                           body=json.dumps({"text": body}).encode(), kind="feed_text", entry=entry))
+    article = extract(
+        Page(
+            url="http://x.test/NewsData/GetNewsText.do?id=NW202611020000000003",
+            body=json.dumps({"text": body}).encode(),
+            kind="feed_text",
+            entry=entry,
+        )
+    )
     assert article.source == "大众日报" and FLAG_REJOINED not in article.quality_flags
     assert article.body_text == "发布会介绍了全市经济运行情况。\n\n有关负责人作了说明（记者 张三）"
     raw = parse_plain_text("（来源：大众日报）\n正文第一段。", known_title="列表给的标题")  # nor a paragraph to one
@@ -59,8 +68,16 @@ def test_body_without_a_title_line_keeps_every_paragraph():
     assert raw.title is None and raw.body == "<p>短句一。</p><p>短句二。</p>"
 
 
-@pytest.mark.parametrize("line, head", [("1 “底盘”之争", True), ("一、总体要求", True), ("（二）加强监管", True),
-                                        ("1月6日，山东省发布方案。", False), ("2023年上半年，山东高技术制造业投资增长", False)])
+@pytest.mark.parametrize(
+    "line, head",
+    [
+        ("1 “底盘”之争", True),
+        ("一、总体要求", True),
+        ("（二）加强监管", True),
+        ("1月6日，山东省发布方案。", False),
+        ("2023年上半年，山东高技术制造业投资增长", False),
+    ],
+)
 def test_section_heads(line, head):
     assert is_section_head(line) is head
 

@@ -22,9 +22,7 @@ from tests.pages.regenerate import FIELDS, PAGES, golden_path, load_golden, page
 
 SITES = [parser.name for parser in SITE_PARSERS]
 GOLDEN = [
-    pytest.param(site, name, entry, id=name)
-    for site in SITES
-    for name, entry in sorted(load_golden(site).items())
+    pytest.param(site, name, entry, id=name) for site in SITES for name, entry in sorted(load_golden(site).items())
 ]
 
 

@@ -15,7 +15,6 @@ POSTS = Path(__file__).parent / "pages" / "jekyll"
 SAMPLE = SHARED / "data" / "finews-sample"
 
 
-
 def imported(db_path, *paths):
     result = run_cli("import", *paths, "--db", db_path, "--json")
     reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -42,7 +41,9 @@ def test_import_reports_every_file(posts, db_path):
     assert "NW202303141234567890" in stored
     failures = rows(db_path, "SELECT * FROM failures")
     assert sorted(f["url"] for f in failures if f["stage"] == "import") == [
-        str(posts / "-202303151234567801.md"), str(posts / "unclosed_front_matter.md")]
+        str(posts / "-202303151234567801.md"),
+        str(posts / "unclosed_front_matter.md"),
+    ]
     assert "no title" in report["-202303151234567801.md"]["reason"]  # empty title, no other copy
 
 
@@ -63,14 +64,18 @@ def test_a_rolling_copy_whose_body_names_the_medium_is_still_the_copy(tmp_path, 
     # names put it first.  The medium's own post is still the one kept.
     folder = tmp_path / "_posts"
     folder.mkdir()
-    body = "<p>全省前三季度地区生产总值同比增长百分之五点八。</p>\n<p class=\"em_media\">（文章来源：齐鲁网）</p>"
+    body = '<p>全省前三季度地区生产总值同比增长百分之五点八。</p>\n<p class="em_media">（文章来源：齐鲁网）</p>'
     head = '---\nlayout: post\ntitle: "山东前三季度经济运行情况"\ndate: 2026-11-04 09:30:00 +0800\n'
     (folder / "2026-11-04-202611042388065801.md").write_text(
         f"{head}categories: emnews\ntags: 东财滚动新闻\n---\n> 前三季度增长5.8%。\n\n{body}\n\n"
-        "<http://finance.eastmoney.com/a/202611042388065801.html>\n", encoding="utf-8")
+        "<http://finance.eastmoney.com/a/202611042388065801.html>\n",
+        encoding="utf-8",
+    )
     (folder / "2026-11-04-NW202611042388065801.md").write_text(
         f"{head}categories: qiluwang\ntags: 齐鲁网新闻\n---\n{body}\n\n"
-        "<http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202611042388065801>\n", encoding="utf-8")
+        "<http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202611042388065801>\n",
+        encoding="utf-8",
+    )
     _, report = imported(db_path, folder)
     assert report["2026-11-04-202611042388065801.md"]["outcome"] == "skipped"
     assert report["2026-11-04-NW202611042388065801.md"]["outcome"] == "imported"
@@ -81,8 +86,11 @@ def test_a_rolling_copy_whose_body_names_the_medium_is_still_the_copy(tmp_path, 
 
 def test_a_rolling_post_imported_again_is_unchanged_and_skips_are_counted(tmp_path, db_path):
     rolling = tmp_path / "2023-03-16-202303161234567804.md"
-    rolling.write_bytes((POSTS / rolling.name).read_bytes().replace(
-        b"</p>", "</p>\n<p class=\"em_media\">（文章来源：大众日报）</p>".encode(), 1))
+    rolling.write_bytes(
+        (POSTS / rolling.name)
+        .read_bytes()
+        .replace(b"</p>", '</p>\n<p class="em_media">（文章来源：大众日报）</p>'.encode(), 1)
+    )
     _, first = imported(db_path, rolling)
     _, again = imported(db_path, rolling)  # it finds itself stored: not a medium's post
     assert (first[rolling.name]["outcome"], again[rolling.name]["outcome"]) == ("imported", "unchanged")

@@ -230,9 +230,7 @@ def test_render_reproduces_the_canonical_post_byte_for_byte():
 
 def test_site_host_is_configurable():
     text = render_post(CANONICAL_ARTICLE, site_host="news.example.org")
-    assert text.endswith(
-        "[返回齐鲁网新闻](//news.example.org/category/qiluwang.html)｜[返回首页](//news.example.org/)"
-    )
+    assert text.endswith("[返回齐鲁网新闻](//news.example.org/category/qiluwang.html)｜[返回首页](//news.example.org/)")
     assert text.replace("news.example.org", HOST) == fixture(CANONICAL)
 
 
@@ -252,9 +250,7 @@ def test_rolling_post_opens_with_its_digest_and_links_its_web_url():
     assert body.startswith("> ") and "<融资>" not in body and "{{" not in body
     assert f"<{ROLLING_ARTICLE['source_url']}>" in text
     assert front_matter(text)["tags"] == "东财滚动新闻"
-    assert text.endswith(
-        f"[返回东财滚动新闻](//{HOST}/category/emnews.html)｜[返回首页](//{HOST}/)"
-    )
+    assert text.endswith(f"[返回东财滚动新闻](//{HOST}/category/emnews.html)｜[返回首页](//{HOST}/)")
 
 
 def test_render_then_parse_through_the_real_pipeline_is_stable():
@@ -296,11 +292,7 @@ HOSTILE_TITLES = [
 def test_hostile_titles_survive_yaml_and_stay_on_one_line(title):
     text = render_post({**CANONICAL_ARTICLE, "title": title}, site_host=HOST)
     lines = text.split("\n")
-    assert (
-        lines[:2] == ["---", "layout: post"]
-        and lines[2].startswith('title: "')
-        and lines[3].startswith("date: ")
-    )
+    assert lines[:2] == ["---", "layout: post"] and lines[2].startswith('title: "') and lines[3].startswith("date: ")
     assert front_matter(text)["title"] == title  # what Jekyll's YAML reader sees
     post = read_post(text, None)
     assert post.title == title and "front_matter_not_yaml" not in post.notes
@@ -315,9 +307,7 @@ def test_liquid_in_the_body_is_made_inert():
     text = render_post(article, site_host=HOST)
     assert "{{" not in text.split("---\n", 2)[2] and "{%" not in text.split("---\n", 2)[2]
     assert read_post(text, None).body == article["body_html"]
-    assert paragraphs(read_post(text, None).body) == [
-        "{{ site.title }} {% include x %} {%- raw -%}{{{"
-    ]
+    assert paragraphs(read_post(text, None).body) == ["{{ site.title }} {% include x %} {%- raw -%}{{{"]
 
 
 def test_plain_titles_are_written_exactly_as_archives_write_them():
@@ -397,9 +387,7 @@ def test_write_jekyll_writes_posts_and_category_pages_and_skips_unsafe(tmp_path)
     site = tmp_path / "site"
     hostile = {**CANONICAL_ARTICLE, "info_code": "../../escaped"}
     skipped: list[tuple[str, str]] = []
-    count = write_jekyll(
-        [CANONICAL_ARTICLE, ROLLING_ARTICLE, hostile], site, site_host=HOST, skipped=skipped
-    )
+    count = write_jekyll([CANONICAL_ARTICLE, ROLLING_ARTICLE, hostile], site, site_host=HOST, skipped=skipped)
     assert count == 2
     assert [code for code, _ in skipped] == ["../../escaped"]
     assert sorted(p.name for p in (site / "_posts").iterdir()) == [
@@ -417,9 +405,7 @@ def test_write_jekyll_replaces_a_post_whose_date_changed(tmp_path):
     write_jekyll([CANONICAL_ARTICLE], tmp_path, site_host=HOST)
     moved = {**CANONICAL_ARTICLE, "published_at": "2023-03-15T08:00:00+08:00"}
     write_jekyll([moved], tmp_path, site_host=HOST)
-    assert [p.name for p in (tmp_path / "_posts").iterdir()] == [
-        "2023-03-15-NW202303141234567890.md"
-    ]
+    assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["2023-03-15-NW202303141234567890.md"]
 
 
 # --- the shared seed (skipped when /work/shared is absent) --------------------------------------
@@ -464,9 +450,7 @@ def test_seed_becomes_a_clean_article():
 # --- a real Jekyll build (skipped without the `jekyll` executable) ------------------------------
 
 
-@pytest.mark.skipif(
-    shutil.which("jekyll") is None, reason="jekyll is not installed (apt-get install jekyll)"
-)
+@pytest.mark.skipif(shutil.which("jekyll") is None, reason="jekyll is not installed (apt-get install jekyll)")
 def test_exported_site_builds_with_jekyll(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(
@@ -502,16 +486,12 @@ def test_exported_site_builds_with_jekyll(tmp_path):
     out = tmp_path / "out"
     post_page = (out / "qiluwang/2023/03/14/NW202303141234567890.html").read_text(encoding="utf-8")
     assert CANONICAL_ARTICLE["title"] in post_page and "平峰时段不超过20分钟" in post_page
-    assert (
-        "2023-03-14 09:05" in post_page and f'href="//{HOST}/category/qiluwang.html"' in post_page
-    )
+    assert "2023-03-14 09:05" in post_page and f'href="//{HOST}/category/qiluwang.html"' in post_page
     category_page = (out / "category/qiluwang.html").read_text(encoding="utf-8")
     assert CANONICAL_ARTICLE["title"] in category_page and "齐鲁网新闻" in category_page
     rolling_page = (out / "emnews/2023/03/16/NW202303161234567804.html").read_text(encoding="utf-8")
     assert "山东省发布支持民营经济发展的若干措施" in rolling_page and "<blockquote>" in rolling_page
-    hostile_page = (out / "qiluwang/2023/03/14/NW202303141234567891.html").read_text(
-        encoding="utf-8"
-    )
+    hostile_page = (out / "qiluwang/2023/03/14/NW202303141234567891.html").read_text(encoding="utf-8")
     assert "他说&quot;{{ site.title }}&quot; {% include x %}" in hostile_page  # shown, not executed
     assert "正文里有 &#123;{ site.title }}" in hostile_page  # a browser shows {{ site.title }}
     assert "齐鲁新闻存档" not in hostile_page.split("<main>")[1]
@@ -520,15 +500,21 @@ def test_exported_site_builds_with_jekyll(tmp_path):
 
 
 def test_a_post_dated_only_by_its_file_name_says_so():
-    post = ('---\nlayout: post\ntitle: "空日期"\ndate:  +0800\ncategories: qiluwang\ntags: 齐鲁网新闻\n---\n'
-            "<p>济南市今天召开新闻发布会，介绍了全市经济运行的最新情况。</p>\n\n"
-            "<http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202611012388060008>\n")
+    post = (
+        '---\nlayout: post\ntitle: "空日期"\ndate:  +0800\ncategories: qiluwang\ntags: 齐鲁网新闻\n---\n'
+        "<p>济南市今天召开新闻发布会，介绍了全市经济运行的最新情况。</p>\n\n"
+        "<http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202611012388060008>\n"
+    )
     url = "file:///archive/_posts/2026-11-01-NW202611012388060008.md"
     article = extract(Page(url=url, body=post.encode(), kind=JEKYLL))
     assert article.published_at == "2026-11-01T00:00:00+08:00"
     assert {"published_from_url", "published_missing"} <= set(article.quality_flags)
-    dated = extract(Page(url=url, body=post.replace("date:  +0800", "date: 2026-11-01 09:30:00 +0800").encode(), kind=JEKYLL))
-    assert dated.published_at == "2026-11-01T09:30:00+08:00" and not any(f.startswith("published") for f in dated.quality_flags)
+    dated = extract(
+        Page(url=url, body=post.replace("date:  +0800", "date: 2026-11-01 09:30:00 +0800").encode(), kind=JEKYLL)
+    )
+    assert dated.published_at == "2026-11-01T09:30:00+08:00" and not any(
+        f.startswith("published") for f in dated.quality_flags
+    )
 
 
 def test_an_exported_post_keeps_its_authors_through_a_re_import():

@@ -35,28 +35,100 @@ from qilucrawl.store import Store
 
 BEIJING = timezone(timedelta(hours=8))
 # Every quality flag the code defines (FLAG_* constants): an article carries no other.
-FLAGS = {value for module in (dates, qilucrawl.extract, qilucrawl.extract.plain_text, qilucrawl.clean.article)
-         for name, value in vars(module).items() if name.startswith("FLAG_") and isinstance(value, str)}
+FLAGS = {
+    value
+    for module in (dates, qilucrawl.extract, qilucrawl.extract.plain_text, qilucrawl.clean.article)
+    for name, value in vars(module).items()
+    if name.startswith("FLAG_") and isinstance(value, str)
+}
 CHECKS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # --- strategies ---------------------------------------------------------------------------------
 
 # Text as news sources give it, with everything that breaks naive code mixed in.
-_hostile_chars = st.sampled_from(list(
-    "济南青岛山东省新闻记者报道。，、：；“”（）【】《》—…\u3000\u00a0\u200b\ufeff\r\n\t <>&\"'/=#{}%|*_[]`\\"
-    "\x00\x07\x1b\x7f\ud800\udfff\ufffe"
-))
+_hostile_chars = st.sampled_from(
+    list(
+        "济南青岛山东省新闻记者报道。，、：；“”（）【】《》—…\u3000\u00a0\u200b\ufeff\r\n\t <>&\"'/=#{}%|*_[]`\\"
+        "\x00\x07\x1b\x7f\ud800\udfff\ufffe"
+    )
+)
 TEXT = st.text(alphabet=st.one_of(_hostile_chars, st.characters()), max_size=120)
-TAGS = ["p", "div", "span", "b", "strong", "em", "i", "a", "img", "script", "style", "svg", "iframe",
-        "object", "embed", "math", "table", "tr", "td", "ul", "li", "h1", "h3", "br", "center", "font",
-        "figure", "figcaption", "blockquote", "form", "input", "noscript", "template", "video", "source", "base", "meta"]
-ATTRIBUTES = ["src", "href", "onerror", "onclick", "onload", "style", "class", "id", "data-src", "width", "height",
-              "xlink:href", "srcdoc", "action", "formaction", "hidden", "align"]
-URLS = st.sampled_from([
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:image/png;base64,AAAA",
-    "data:text/html,<script>alert(1)</script>", "vbscript:x", "//evil.example/x.png", "/uploads/a.jpg",
-    "http://news.example.com/a.jpg", "https://news.example.com/b.png", "x", "", "#", "&#106;avascript:alert(1)",
-])
+TAGS = [
+    "p",
+    "div",
+    "span",
+    "b",
+    "strong",
+    "em",
+    "i",
+    "a",
+    "img",
+    "script",
+    "style",
+    "svg",
+    "iframe",
+    "object",
+    "embed",
+    "math",
+    "table",
+    "tr",
+    "td",
+    "ul",
+    "li",
+    "h1",
+    "h3",
+    "br",
+    "center",
+    "font",
+    "figure",
+    "figcaption",
+    "blockquote",
+    "form",
+    "input",
+    "noscript",
+    "template",
+    "video",
+    "source",
+    "base",
+    "meta",
+]
+ATTRIBUTES = [
+    "src",
+    "href",
+    "onerror",
+    "onclick",
+    "onload",
+    "style",
+    "class",
+    "id",
+    "data-src",
+    "width",
+    "height",
+    "xlink:href",
+    "srcdoc",
+    "action",
+    "formaction",
+    "hidden",
+    "align",
+]
+URLS = st.sampled_from(
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:x",
+        "//evil.example/x.png",
+        "/uploads/a.jpg",
+        "http://news.example.com/a.jpg",
+        "https://news.example.com/b.png",
+        "x",
+        "",
+        "#",
+        "&#106;avascript:alert(1)",
+    ]
+)
 
 
 @st.composite
@@ -70,12 +142,29 @@ def elements(draw, depth: int = 0) -> str:
 
 
 FRAGMENTS = st.lists(st.one_of(TEXT, elements()), min_size=0, max_size=6).map("".join)
-TITLES = st.one_of(TEXT, FRAGMENTS, st.sampled_from(["", " ", "<script>x</script>", "{{ site.x }}", "---", "&lt;b&gt;"]))
+TITLES = st.one_of(
+    TEXT, FRAGMENTS, st.sampled_from(["", " ", "<script>x</script>", "{{ site.x }}", "---", "&lt;b&gt;"])
+)
 TIMES = st.one_of(
     TEXT,
-    st.sampled_from(["0000-00-00 00:00:00", "2099-01-01", " +0800", "+0800", "2026-02-30 10:00", "2026-11-15 25:61:61",
-                     "1763345400", "1763345400000", "11-15 10:00", "2026年11月15日 10时20分", "20261115102030",
-                     "1998年3月", "2026年13月", "1989年12月"]),
+    st.sampled_from(
+        [
+            "0000-00-00 00:00:00",
+            "2099-01-01",
+            " +0800",
+            "+0800",
+            "2026-02-30 10:00",
+            "2026-11-15 25:61:61",
+            "1763345400",
+            "1763345400000",
+            "11-15 10:00",
+            "2026年11月15日 10时20分",
+            "20261115102030",
+            "1998年3月",
+            "2026年13月",
+            "1989年12月",
+        ]
+    ),
     st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)).map(str),
 )
 
@@ -133,7 +222,9 @@ def cleaned_or_refused(page: Page) -> Article | None:
     return article
 
 
-def entry(title: str = "山东新闻标题", published: str = "2026-11-15 10:00:00", media: str | None = "齐鲁网") -> ListEntry:
+def entry(
+    title: str = "山东新闻标题", published: str = "2026-11-15 10:00:00", media: str | None = "齐鲁网"
+) -> ListEntry:
     return ListEntry("NW202611150000000001", title=title, published=published, media=media)
 
 
@@ -141,12 +232,22 @@ def entry(title: str = "山东新闻标题", published: str = "2026-11-15 10:00:
 
 
 @CHECKS
-@given(body=FRAGMENTS, key=st.sampled_from(["text", "content"]), title=TITLES, published=TIMES,
-       media=st.one_of(st.none(), TEXT))
+@given(
+    body=FRAGMENTS,
+    key=st.sampled_from(["text", "content"]),
+    title=TITLES,
+    published=TIMES,
+    media=st.one_of(st.none(), TEXT),
+)
 def test_any_feed_text_body_cleans_to_a_valid_article_or_is_refused(body, key, title, published, media):
     payload = json.dumps({key: body}, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    page = Page(url="http://127.0.0.1/NewsData/GetNewsText.do?id=NW202611150000000001", body=payload,
-                kind=FEED_TEXT, entry=entry(title, published, media), source_url="http://127.0.0.1/share")
+    page = Page(
+        url="http://127.0.0.1/NewsData/GetNewsText.do?id=NW202611150000000001",
+        body=payload,
+        kind=FEED_TEXT,
+        entry=entry(title, published, media),
+        source_url="http://127.0.0.1/share",
+    )
     article = cleaned_or_refused(page)
     if article is not None:
         assert article.title == clean_title(title) or not clean_title(title)
@@ -155,10 +256,16 @@ def test_any_feed_text_body_cleans_to_a_valid_article_or_is_refused(body, key, t
 @CHECKS
 @given(body=FRAGMENTS, title=TITLES, head=TITLES)
 def test_any_html_page_cleans_to_a_valid_article_or_is_refused(body, title, head):
-    page_html = (f"<html><head><meta charset='utf-8'><title>{head}</title></head><body><h1>{title}</h1>"
-                 f"<span id='pubtime_baidu'>2026-11-15 08:00</span><div class='article-main'>{body}</div></body></html>")
-    page = Page(url="http://news.iqilu.com/shandong/20261115/5300001.shtml",
-                body=page_html.encode("utf-8", "surrogatepass"), kind=HTML, entry=entry(title=None))
+    page_html = (
+        f"<html><head><meta charset='utf-8'><title>{head}</title></head><body><h1>{title}</h1>"
+        f"<span id='pubtime_baidu'>2026-11-15 08:00</span><div class='article-main'>{body}</div></body></html>"
+    )
+    page = Page(
+        url="http://news.iqilu.com/shandong/20261115/5300001.shtml",
+        body=page_html.encode("utf-8", "surrogatepass"),
+        kind=HTML,
+        entry=entry(title=None),
+    )
     cleaned_or_refused(page)
 
 
@@ -170,11 +277,24 @@ def test_any_bytes_clean_or_are_refused(raw_bytes, kind):
 
 
 @CHECKS
-@given(paragraphs=st.lists(TEXT, max_size=5), title=TITLES, subtitle=st.one_of(st.none(), TEXT),
-       authors=st.lists(TEXT, max_size=3), source=st.one_of(st.none(), TEXT), published=st.one_of(st.none(), TIMES))
+@given(
+    paragraphs=st.lists(TEXT, max_size=5),
+    title=TITLES,
+    subtitle=st.one_of(st.none(), TEXT),
+    authors=st.lists(TEXT, max_size=3),
+    source=st.one_of(st.none(), TEXT),
+    published=st.one_of(st.none(), TIMES),
+)
 def test_build_article_on_any_raw_fields(paragraphs, title, subtitle, authors, source, published):
-    raw = RawArticle(parser="test/V1", body="".join(f"<p>{p}</p>" for p in paragraphs), title=title,
-                     subtitle=subtitle, authors=authors, source=source, published=published)
+    raw = RawArticle(
+        parser="test/V1",
+        body="".join(f"<p>{p}</p>" for p in paragraphs),
+        title=title,
+        subtitle=subtitle,
+        authors=authors,
+        source=source,
+        published=published,
+    )
     try:
         article = build_article(raw, Page(url="http://127.0.0.1/a/20261115/1.html", body=b"", entry=None))
     except ExtractError as error:
@@ -187,9 +307,10 @@ def test_build_article_on_any_raw_fields(paragraphs, title, subtitle, authors, s
 
 
 @settings(max_examples=400, deadline=None)
-@given(text=st.one_of(TIMES, st.integers(min_value=-10**15, max_value=10**15), st.floats(allow_nan=True),
-                      st.none()),
-       year_hint=st.one_of(st.none(), st.integers(min_value=1, max_value=9999)))
+@given(
+    text=st.one_of(TIMES, st.integers(min_value=-(10**15), max_value=10**15), st.floats(allow_nan=True), st.none()),
+    year_hint=st.one_of(st.none(), st.integers(min_value=1, max_value=9999)),
+)
 def test_the_date_parser_never_raises_and_says_why_when_it_returns_nothing(text, year_hint):
     parsed = dates.parse_datetime(text, year_hint=year_hint)
     if parsed.iso is None:
@@ -205,8 +326,10 @@ def test_the_date_parser_never_raises_and_says_why_when_it_returns_nothing(text,
 
 
 @settings(max_examples=200, deadline=None)
-@given(moment=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2026, 1, 1)),
-       shape=st.sampled_from(["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M", "%Y-%m-%dT%H:%M:%S+08:00"]))
+@given(
+    moment=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2026, 1, 1)),
+    shape=st.sampled_from(["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M", "%Y-%m-%dT%H:%M:%S+08:00"]),
+)
 def test_a_well_formed_time_reads_as_itself(moment, shape):
     parsed = dates.parse_datetime(moment.strftime(shape))
     assert parsed.ok
@@ -218,26 +341,43 @@ def test_a_well_formed_time_reads_as_itself(moment, shape):
 # --- the Jekyll writer and reader ---------------------------------------------------------------
 
 BODY_PARAGRAPHS = st.lists(TEXT.map(lambda t: re.sub(r"\s+", " ", t).strip()).filter(bool), min_size=1, max_size=4)
-CATEGORIES = st.one_of(st.just("emnews"), st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=20))
+CATEGORIES = st.one_of(
+    st.just("emnews"), st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=20)
+)
 MOMENTS = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31)).map(
-    lambda m: m.replace(microsecond=0, tzinfo=BEIJING))
+    lambda m: m.replace(microsecond=0, tzinfo=BEIJING)
+)
 
 
-def article_row(title: str, paragraphs: list[str], moment: datetime, category: str, media: str | None,
-                number: int = 1) -> dict:
+def article_row(
+    title: str, paragraphs: list[str], moment: datetime, category: str, media: str | None, number: int = 1
+) -> dict:
     import html
 
     body_html = "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
     code = f"NW{moment:%Y%m%d}{number:010d}"
-    return {"info_code": code, "title": title, "published_at": moment.isoformat(), "category": category,
-            "source": None if category == "emnews" else media, "tags": [], "summary": "摘要" if category == "emnews" else None,
-            "body_html": body_html, "body_text": "\n\n".join(paragraphs),
-            "source_url": f"http://finews.example/html_News/NewsShare.html?infoCode={code}"}
+    return {
+        "info_code": code,
+        "title": title,
+        "published_at": moment.isoformat(),
+        "category": category,
+        "source": None if category == "emnews" else media,
+        "tags": [],
+        "summary": "摘要" if category == "emnews" else None,
+        "body_html": body_html,
+        "body_text": "\n\n".join(paragraphs),
+        "source_url": f"http://finews.example/html_News/NewsShare.html?infoCode={code}",
+    }
 
 
 @CHECKS
-@given(title=TEXT, paragraphs=BODY_PARAGRAPHS, moment=MOMENTS, category=CATEGORIES,
-       media=st.sampled_from(["齐鲁网", "大众日报", "A&B 媒体", "媒[体]"]))
+@given(
+    title=TEXT,
+    paragraphs=BODY_PARAGRAPHS,
+    moment=MOMENTS,
+    category=CATEGORIES,
+    media=st.sampled_from(["齐鲁网", "大众日报", "A&B 媒体", "媒[体]"]),
+)
 def test_render_post_then_read_post_gives_back_what_was_written(title, paragraphs, moment, category, media):
     title = title.replace("\ud800", "").replace("\udfff", "")  # stored titles are valid text
     article = article_row(title, paragraphs, moment, category, media)
@@ -258,17 +398,33 @@ def test_render_post_then_read_post_gives_back_what_was_written(title, paragraph
 
 
 def _stored(paragraphs: list[str], title: str, moment: datetime, media: str, number: int) -> Article:
-    raw = RawArticle(parser="test/V1", body="".join(f"<p>{p}</p>" for p in paragraphs), title=title,
-                     published=moment.strftime("%Y-%m-%d %H:%M:%S"), source=media)
-    page = Page(url=f"http://127.0.0.1/NewsData/GetNewsText.do?id=x{number}", body=b"x", kind=FEED_TEXT,
-                entry=ListEntry(f"NW{moment:%Y%m%d}{number:010d}", title=title, media=media),
-                source_url=f"http://finews.example/html_News/NewsShare.html?infoCode=NW{moment:%Y%m%d}{number:010d}")
+    raw = RawArticle(
+        parser="test/V1",
+        body="".join(f"<p>{p}</p>" for p in paragraphs),
+        title=title,
+        published=moment.strftime("%Y-%m-%d %H:%M:%S"),
+        source=media,
+    )
+    page = Page(
+        url=f"http://127.0.0.1/NewsData/GetNewsText.do?id=x{number}",
+        body=b"x",
+        kind=FEED_TEXT,
+        entry=ListEntry(f"NW{moment:%Y%m%d}{number:010d}", title=title, media=media),
+        source_url=f"http://finews.example/html_News/NewsShare.html?infoCode=NW{moment:%Y%m%d}{number:010d}",
+    )
     return build_article(raw, page)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(batch=st.lists(st.tuples(TEXT, BODY_PARAGRAPHS, MOMENTS, st.sampled_from(["齐鲁网", "大众日报", "齐鲁晚报"])),
-                      min_size=1, max_size=6))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    batch=st.lists(
+        st.tuples(TEXT, BODY_PARAGRAPHS, MOMENTS, st.sampled_from(["齐鲁网", "大众日报", "齐鲁晚报"])),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_export_to_jekyll_then_import_keeps_titles_times_sources_and_paragraphs(tmp_path_factory, batch):
     work = tmp_path_factory.mktemp("roundtrip")
     articles = []

@@ -32,9 +32,13 @@ def containing(db, *words, source=None, since=None):
         rows = conn.execute("SELECT info_code, title, body_text, source, published_at FROM articles").fetchall()
     finally:
         conn.close()
-    return {code for code, title, body, src, published in rows
-            if all(w in title or w in body for w in words)
-            and (source is None or src == source) and (since is None or published >= since)}
+    return {
+        code
+        for code, title, body, src, published in rows
+        if all(w in title or w in body for w in words)
+        and (source is None or src == source)
+        and (since is None or published >= since)
+    }
 
 
 @pytest.mark.parametrize("words", [("山东",), ("济南",), ("泉",), ("济南", "地铁"), ("天鹅",)])
@@ -72,15 +76,22 @@ def test_segmentation_query_keys_and_snippets():
     assert search_key("2026-11-17T23:59:59+08:00", "NW1") < later < search_key("2026-11-18T09:30:01+08:00", "NW1")
     low, high = key_range("2026-11-18", "2026-11-19")
     assert low <= later < high
-    assert snippet("前文很长的一段话。11月20日，山东省人工智能产业投资基金揭牌。", ["山东"], width=6) == "…1月20日，【山东】省人工智能产业投资基金揭…"
+    assert (
+        snippet("前文很长的一段话。11月20日，山东省人工智能产业投资基金揭牌。", ["山东"], width=6)
+        == "…1月20日，【山东】省人工智能产业投资基金揭…"
+    )
 
 
 def _rare_character_archive(path):
     from tests.test_store import article
 
     store = Store(path)
-    store.save_articles([article("<p>生僻字𠮷野家今天开业。</p>", "NW202611180000000011"),
-                         article("<p>吉野家今天开业。</p>", "NW202611180000000012")])
+    store.save_articles(
+        [
+            article("<p>生僻字𠮷野家今天开业。</p>", "NW202611180000000011"),
+            article("<p>吉野家今天开业。</p>", "NW202611180000000012"),
+        ]
+    )
     return store
 
 
@@ -101,10 +112,15 @@ def test_an_archive_indexed_by_schema_4_is_reindexed_where_it_differs(tmp_path):
     conn = store.db.conn  # index the first article as schema 4 did, and say so
     key, title, body = conn.execute(
         "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a USING (info_code)"
-        " WHERE info_code = 'NW202611180000000011'").fetchone()
-    conn.execute("INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                 [key, segment(title), segment(body)])
-    conn.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", [key, segment_v4(title), segment_v4(body)])
+        " WHERE info_code = 'NW202611180000000011'"
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+        [key, segment(title), segment(body)],
+    )
+    conn.execute(
+        "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", [key, segment_v4(title), segment_v4(body)]
+    )
     conn.execute("PRAGMA user_version = 4")
     conn.commit()
     assert _codes(store, "𠮷野家") == []  # no pair "𠮷野" in that index

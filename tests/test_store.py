@@ -14,15 +14,25 @@ CODE = "NW202611180000000001"
 
 def article(body: str, code: str = CODE, time: str = "2026-11-18 09:30:00"):
     payload = json.dumps({"text": body}, ensure_ascii=False).encode()
-    page = Page(url=f"http://127.0.0.1/NewsData/GetNewsText.do?id={code}", body=payload, kind=FEED_TEXT,
-                entry=ListEntry(code, "标题", time, "齐鲁网"))
+    page = Page(
+        url=f"http://127.0.0.1/NewsData/GetNewsText.do?id={code}",
+        body=payload,
+        kind=FEED_TEXT,
+        entry=ListEntry(code, "标题", time, "齐鲁网"),
+    )
     return extract(page)
 
 
 def test_one_batch_new_repeat_change_and_another(tmp_path):
     store = Store(tmp_path / "a.db")
-    counts = store.save_articles([article("<p>一。</p>"), article("<p>一。</p>"), article("<p>二。</p>"),
-                                  article("<p>三。</p>", "NW202611180000000002")])
+    counts = store.save_articles(
+        [
+            article("<p>一。</p>"),
+            article("<p>一。</p>"),
+            article("<p>二。</p>"),
+            article("<p>三。</p>", "NW202611180000000002"),
+        ]
+    )
     assert counts.outcomes == ["new", "unchanged", "updated", "new"]
     assert (counts.new, counts.updated, counts.unchanged) == (2, 1, 1)
     assert store.get(CODE)["revision"] == 2 and store.get(CODE)["body_text"] == "二。"

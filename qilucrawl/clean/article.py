@@ -137,7 +137,9 @@ def _source_url(page: Page | None, raw: RawArticle, *, rolling_item: bool) -> st
 
 
 # "摘要：…", "【导读】…": the label of an abstract box (Eastmoney's div.b-review), not its text.
-_SUMMARY_LABEL = re.compile(r"^(?:[【\[](?:摘要|内容摘要|内容提要|提要|导读)[】\]]\s*[:：]?|(?:摘要|内容摘要|内容提要|提要|导读)\s*[:：])\s*")
+_SUMMARY_LABEL = re.compile(
+    r"^(?:[【\[](?:摘要|内容摘要|内容提要|提要|导读)[】\]]\s*[:：]?|(?:摘要|内容摘要|内容提要|提要|导读)\s*[:：])\s*"
+)
 
 
 def _summary(raw: RawArticle, entry: ListEntry | None) -> str | None:

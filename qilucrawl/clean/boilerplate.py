@@ -23,9 +23,7 @@ _SHORT = 60  # boilerplate lines are short; a paragraph longer than this is cont
 _OPEN = r"^[\s（(【\[]*"
 _CLOSE = r"[\s）)】\]。.]*$"
 _SOURCE = re.compile(_OPEN + r"(?:文章|本文|稿件|信息|新闻)?来源\s*[:：]\s*(?P<name>[^）)】\]]+?)" + _CLOSE)
-_EDITOR = re.compile(
-    _OPEN + r"(?:责任编辑|责编|编辑|值班编辑|网络编辑|审核|终审|校对|监制|统筹|制作|编审)\s*[:：]"
-)
+_EDITOR = re.compile(_OPEN + r"(?:责任编辑|责编|编辑|值班编辑|网络编辑|审核|终审|校对|监制|统筹|制作|编审)\s*[:：]")
 _ORIGINAL_TITLE = re.compile(_OPEN + r"原标题\s*[:：]\s*(?P<title>.+?)" + _CLOSE)
 _FIELD_AFTER_TITLE = re.compile(r"\s+(?=(?:文章|本文)?来源\s*[:：]|作者\s*[:：]|记者\s*[:：]|(?:责任)?编辑\s*[:：])")
 # Share and download prompts: noise when the line is no sentence ("扫一扫，下载客户端") or asks the
@@ -126,7 +124,7 @@ def _take_fact(text: str, facts: BodyFacts, *, near_edge: bool) -> bool:
     """Record what a boilerplate line says; False when the line is content."""
     if match := _ORIGINAL_TITLE.match(text):
         title, *rest = _FIELD_AFTER_TITLE.split(match["title"], maxsplit=1)
-        facts.original_title = title.strip("《》\"“” ")
+        facts.original_title = title.strip('《》"“” ')
         if rest:  # "原标题：旧标题 来源：大众日报": the rest is a line of its own
             _take_fact(rest[0], facts, near_edge=False)
         return True
@@ -156,7 +154,7 @@ def _cut_trailing_editor(block: Block, facts: BodyFacts) -> str:
     note = _TRAILING_EDITOR.search(block.text)
     if note is None or block.kind not in ("p", "li", "quote"):
         return block.text
-    escaped = htmllib.escape(block.text[note.start():], quote=False)
+    escaped = htmllib.escape(block.text[note.start() :], quote=False)
     if not block.html.endswith(escaped):  # the note inside inline markup: the block stays whole
         return block.text
     facts.editors.append(note.group().strip())
@@ -210,7 +208,7 @@ def parse_byline(text: str) -> list[str]:
 
 
 def _join_latin(tokens: list[str]) -> list[str]:
-    """"John", "Smith" -> "John Smith": Latin names keep their spaces."""
+    """ "John", "Smith" -> "John Smith": Latin names keep their spaces."""
     joined: list[str] = []
     for token in tokens:
         if joined and re.fullmatch(r"[A-Za-z.'-]+", token) and re.fullmatch(r"[A-Za-z .'-]+", joined[-1]):

@@ -53,15 +53,15 @@ _NO_YEAR = re.compile(rf"{_SHORT_DATE}{_TIME}(?!\d)")
 # Month first, year last, as en-US servers print it: "9/17/2004 5:54:13 AM".  Read only when the
 # clock says AM/PM or one of the two numbers cannot be a month; "7/5/2005" alone is ambiguous.
 _MONTH_FIRST = re.compile(rf"(?<![\d/])(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){_TIME}(?![\d/])")
-_COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:(?P<H>[0-2]\d)(?P<M>[0-5]\d)(?P<S>[0-5]\d)?)?(?!\d)")
+_COMPACT = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:(?P<H>[0-2]\d)(?P<M>[0-5]\d)(?P<S>[0-5]\d)?)?(?!\d)"
+)
 _ZONE_ONLY = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|GMT|UTC|CST)")
 # A month with its year and no day: "1998年3月", "1998年3月号" (magazines, old sites).
 _YEAR_MONTH = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月(?!\s*\d)")
 _EPOCH = re.compile(r"^\s*(\d{10}|\d{13})\s*$")
 # Dates inside URLs: /2022/0220/, /20220220/, /2022-02-20/, 2022_02_20
-_URL_DATE = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<s>[/_-]?)(?P<m>[01]\d)(?P=s)?/?(?P<d>[0-3]\d)(?!\d)"
-)
+_URL_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<s>[/_-]?)(?P<m>[01]\d)(?P=s)?/?(?P<d>[0-3]\d)(?!\d)")
 
 
 def parse_datetime(

@@ -42,11 +42,7 @@ def declared_charset(data: bytes, content_type: str | None = None) -> str | None
     if content_type and (match := _HEADER_CHARSET.search(content_type)):
         return match.group(1).decode() if isinstance(match.group(1), bytes) else match.group(1)
     head = data[:4096]
-    match = (
-        _META_CHARSET.search(head)
-        or _XML_ENCODING.search(head)
-        or _ENCODING_ATTRIBUTE.search(head[:1024])
-    )
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head) or _ENCODING_ATTRIBUTE.search(head[:1024])
     return match.group(1).decode("ascii", "ignore") if match else None
 
 

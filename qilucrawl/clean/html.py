@@ -69,7 +69,21 @@ ALLOWED_TAGS = {
     "figcaption", "img", "table", "tbody", "tr", "td",
 }  # fmt: skip
 # The sanitizer's own list of tags removed with their content (everything else unwrapped).
-_DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "svg", "math", "noscript", "textarea", "select", "applet", "frameset"}
+_DROP_WITH_CONTENT = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "template",
+    "svg",
+    "math",
+    "noscript",
+    "textarea",
+    "select",
+    "applet",
+    "frameset",
+}
 ALLOWED_ATTRIBUTES = {"img": {"src", "alt"}, "td": {"colspan", "rowspan"}}
 
 
@@ -390,9 +404,7 @@ def _is_caption_of(candidate: Block, image: Block, sizes: dict[int, int], center
         return False
     container = image.ancestors[-1] if image.ancestors else None
     same_container = (
-        container is not None
-        and container in candidate.ancestors
-        and sizes.get(container, 0) <= _CAPTION_CONTAINER_MAX
+        container is not None and container in candidate.ancestors and sizes.get(container, 0) <= _CAPTION_CONTAINER_MAX
     )
     if same_container or _CAPTION_WORDS.search(candidate.text):
         return True
@@ -429,7 +441,9 @@ def _render_block(block: Block) -> str:
         image = f'<img src="{_escape_attribute(block.src)}">' if block.src else ""
         return f"<figure>{image}{caption}</figure>"
     if block.kind == "table":
-        rows = "".join("<tr>" + "".join(f"<td>{htmllib.escape(c, quote=False)}</td>" for c in row) + "</tr>" for row in block.rows)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{htmllib.escape(c, quote=False)}</td>" for c in row) + "</tr>" for row in block.rows
+        )
         return f"<table><tbody>{rows}</tbody></table>"
     if block.kind == "quote":
         return f"<blockquote><p>{block.html}</p></blockquote>"

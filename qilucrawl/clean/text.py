@@ -16,9 +16,7 @@ import unicodedata
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 _ZERO_WIDTH_RUN = re.compile(f"[{_ZERO_WIDTH}]+")
 # Every space-like or control character, and line breaks: any run of them is one space.
-_SPACE_RUN = re.compile(
-    r"[ \t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+"
-)
+_SPACE_RUN = re.compile(r"[ \t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 # Half of a UTF-16 pair (JSON's "\ud800" escape): no UTF-8 encoder, SQLite or lxml accepts one.
 _SURROGATES = "\ud800-\udfff"
 _LONE_SURROGATE = re.compile(f"[{_SURROGATES}]")

@@ -90,7 +90,7 @@ class DemoSite:
     def text_requests(self) -> list[str]:
         """The infoCodes the text endpoint was asked for, in order (repeats included)."""
         prefix = "/NewsData/GetNewsText.do?id="
-        return [r[len(prefix):] for r in self.requests if r.startswith(prefix)]
+        return [r[len(prefix) :] for r in self.requests if r.startswith(prefix)]
 
     def handle(self, path: str, query: dict[str, str], user_agent: str = "") -> Response:
         with self._lock:
@@ -121,15 +121,19 @@ class DemoSite:
         listed = self._listed(f"type{kind}", query)
         if kind == "45":
             nodes = [
-                {"infocode": a.info_code, "title": a.title, "showtime": a.datetime, "from": a.media}
-                for a in listed
+                {"infocode": a.info_code, "title": a.title, "showtime": a.datetime, "from": a.media} for a in listed
             ]
             return _json({"nodeList": nodes, "total": len(nodes)})
         if kind == "102":
             records = [
-                {"id": a.info_code[2:], "infoCode": a.info_code, "title": a.title,
-                 "digest": a.digest or f"【{a.title}】", "showtime": a.datetime,
-                 "url_w": f"http://finance.eastmoney.com/a/{a.info_code[2:]}.html"}
+                {
+                    "id": a.info_code[2:],
+                    "infoCode": a.info_code,
+                    "title": a.title,
+                    "digest": a.digest or f"【{a.title}】",
+                    "showtime": a.datetime,
+                    "url_w": f"http://finance.eastmoney.com/a/{a.info_code[2:]}.html",
+                }
                 for a in listed
             ]
             return _json({"records": records})
@@ -154,9 +158,9 @@ class DemoSite:
     def share_page(self, query: dict[str, str]) -> Response:
         code = re.sub(r"[^A-Z0-9]", "", query.get("infoCode", ""))
         shell = (
-            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>东方财富网</title></head>"
-            f"<body><div id=\"content\" data-infocode=\"{code}\"></div>"
-            "<script src=\"/js/share.js\"></script></body></html>"
+            '<!DOCTYPE html><html><head><meta charset="utf-8"><title>东方财富网</title></head>'
+            f'<body><div id="content" data-infocode="{code}"></div>'
+            '<script src="/js/share.js"></script></body></html>'
         )
         return 200, "text/html; charset=utf-8", shell.encode(), {}
 

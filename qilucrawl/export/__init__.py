@@ -103,7 +103,12 @@ class ExportFilters:
 
 
 def export_articles(
-    store: Store, fmt: str, out: str | Path, filters: ExportFilters, *, bom: bool = False,
+    store: Store,
+    fmt: str,
+    out: str | Path,
+    filters: ExportFilters,
+    *,
+    bom: bool = False,
     site_host: str = "localhost:4000",
 ) -> dict[str, Any]:
     """Stream the filtered articles into ``out`` in ``fmt``; write and return its manifest."""

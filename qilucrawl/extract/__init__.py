@@ -92,8 +92,9 @@ def extract(page: Page) -> Article:
         return build_article(extract_raw(page), page)
     except ExtractError as error:
         if str(error).startswith("no ") and nested_too_deep(page):
-            raise ExtractError(f"{error}: the HTML nests deeper than {MAX_HTML_DEPTH} levels, "
-                               "and text below that depth is not read") from None
+            raise ExtractError(
+                f"{error}: the HTML nests deeper than {MAX_HTML_DEPTH} levels, and text below that depth is not read"
+            ) from None
         raise
 
 

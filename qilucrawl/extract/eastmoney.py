@@ -37,9 +37,7 @@ HOST = "eastmoney.com"
 
 # Cheap markers of an Eastmoney article served from another host (a mirror).
 _BODY_MARKER = re.compile(r"""id\s*=\s*["']?ContentBody\b""")
-_LAYOUT_MARKER = re.compile(
-    r"<title[^>]*>[^<]*_东方财富网|class\s*=\s*[\"'][^\"']*\b(?:newsContent|txtinfos)\b"
-)
+_LAYOUT_MARKER = re.compile(r"<title[^>]*>[^<]*_东方财富网|class\s*=\s*[\"'][^\"']*\b(?:newsContent|txtinfos)\b")
 # An infos item that holds the publish time: "2026年08月19日 17:46" or "2026-08-19 17:46".
 _DATE_ITEM = re.compile(r"(?:19|20)\d\d\s*[年/-]")
 _SOURCE_ITEM = re.compile("来源")
@@ -160,8 +158,17 @@ def _divs(elements: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
 
 
 _LANDMARKS = Landmarks(
-    "#ContentBody", ".newsContent", ".time", ".source", ".author", ".b-review", ".abstract", ".txt",
-    ".infos", ".item", ".txtinfos",
+    "#ContentBody",
+    ".newsContent",
+    ".time",
+    ".source",
+    ".author",
+    ".b-review",
+    ".abstract",
+    ".txt",
+    ".infos",
+    ".item",
+    ".txtinfos",
 )
 
 

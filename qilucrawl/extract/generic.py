@@ -166,9 +166,7 @@ _NAME_END = re.compile(
     r"发自|出自|摄影?|/|／|[(（\[【]|\d|\s*(?:阅读|评论|点击|浏览|人气|编辑|责编|发表|发布|更新|来源|时间|日期)"
 )
 # Forums and blogs: "ggjjzhzz 发表于 2005-9-15 11:46", "发布时间 2005/03/15 22:36 by duscha".
-_POSTED_BY = re.compile(
-    r"^(?P<name>[^\s:：]{2,20})\s+发表于|\bby\s+(?P<name2>[A-Za-z][\w.\-]{1,30})"
-)
+_POSTED_BY = re.compile(r"^(?P<name>[^\s:：]{2,20})\s+发表于|\bby\s+(?P<name2>[A-Za-z][\w.\-]{1,30})")
 # "新华社拉萨电（记者 格桑边觉）记者近日…": the credit in the first paragraph.
 _LEAD_CREDIT = re.compile(
     r"电\s*[（(]\s*(?:[^（）()]{0,8}?)(?:记者|通讯员|实习生)\s*(?P<names>[^（）()]{2,30}?)\s*[)）]"
@@ -471,9 +469,7 @@ class _Walker:
             return
         owner = self.stack[-1]
         value = _value(text, chars, links, owner.tag)
-        self.page.blocks.append(
-            _Block(text, owner, chars, links, value, tuple(self.stack), slots, parts)
-        )
+        self.page.blocks.append(_Block(text, owner, chars, links, value, tuple(self.stack), slots, parts))
         own = self.page.totals.get(owner)
         if own is None:
             self.page.totals[owner] = [value, chars, links, value]
@@ -527,20 +523,14 @@ def _best_body(page: _Page) -> _Body | None:
             current = best.get(screened)
             if score > 0 and (current is None or (score, depth) > (current.score, current.depth)):
                 outside = [part[2:] for i, part in enumerate(parts) if not first <= i <= last]
-                best[screened] = _Body(
-                    element, parts[first][3], parts[last][4], score, depth, outside, screened
-                )
+                best[screened] = _Body(element, parts[first][3], parts[last][4], score, depth, outside, screened)
     screened, plain = best.get(True), best.get(False)
-    if screened is not None and (
-        plain is None or screened.score * 4 >= plain.score or screened.score >= _SURE_BODY
-    ):
+    if screened is not None and (plain is None or screened.score * 4 >= plain.score or screened.score >= _SURE_BODY):
         return screened
     return plain
 
 
-def _parts(
-    page: _Page, start: int, end: int, depth: int
-) -> list[tuple[float, float, Element | None, int, int]]:
+def _parts(page: _Page, start: int, end: int, depth: int) -> list[tuple[float, float, Element | None, int, int]]:
     """(value, screened value, child element or None for a line of the container's own,
     first line, end line) for each part of a container, in order."""
     parts = []
@@ -617,11 +607,7 @@ def _cut(page: _Page, body: _Body, head: int, end: int, title: str | None) -> No
         doomed = []
         for element in body.element.iterdescendants():
             span = page.spans.get(element)
-            if (
-                span is not None
-                and span[1] <= body.end
-                and (span[0] > end or span[0] == end < span[1])
-            ):
+            if span is not None and span[1] <= body.end and (span[0] > end or span[0] == end < span[1]):
                 doomed.append(element)
         for element in doomed:
             if element.getparent() is not None:
@@ -638,18 +624,10 @@ def _prune(page: _Page, body: _Body, head: int, end: int) -> None:
         span = page.spans.get(element)
         inside = span is not None and head <= span[0] and span[1] <= end
         stats = page.totals.get(element)
-        if (
-            inside
-            and stats is not None
-            and stats[1] >= 4
-            and stats[2] > stats[1] * _LINK_DENSE
-            and stats[0] < 0
-        ):
+        if inside and stats is not None and stats[1] >= 4 and stats[2] > stats[1] * _LINK_DENSE and stats[0] < 0:
             doomed.append(element)
         elif body.screened and (inside or span is None) and is_noise_container(element):
-            chars = (
-                stats[1] if stats is not None else len(_NOT_WORD.sub("", element.text_content()))
-            )
+            chars = stats[1] if stats is not None else len(_NOT_WORD.sub("", element.text_content()))
             if chars * 2 < article:
                 doomed.append(element)
     for element in doomed:
@@ -660,9 +638,7 @@ def _prune(page: _Page, body: _Body, head: int, end: int) -> None:
 # --------------------------------------------------------------------------- title
 
 
-def _title(
-    root: Element, meta: dict[str, str], linked: dict[str, str], page: _Page
-) -> tuple[str | None, int | None]:
+def _title(root: Element, meta: dict[str, str], linked: dict[str, str], page: _Page) -> tuple[str | None, int | None]:
     """The article title and the index of the line showing it (None: only ``<title>`` has it).
 
     The title is the longest line of the page that ``<title>`` or og:title repeats (headings
@@ -679,10 +655,7 @@ def _title(
         text = block.text
         if not 4 <= len(text) <= _TITLE_MAX:
             continue
-        if not any(
-            text in ref and len(text) * 2 >= main and not _site_part(text, ref)
-            for ref, main in references
-        ):
+        if not any(text in ref and len(text) * 2 >= main and not _site_part(text, ref) for ref, main in references):
             continue
         score = len(text) * _HEADING_WEIGHT.get(block.owner.tag, 1.0) - (1 if block.links else 0)
         if text not in found or score > found[text][0]:
@@ -711,11 +684,7 @@ def _site_part(text: str, title: str) -> bool:
 
 def _adds_site(longer: str, shorter: str) -> bool:
     """True when ``longer`` is ``shorter`` plus a separator and more (a site or section name)."""
-    return (
-        longer != shorter
-        and longer.startswith(shorter)
-        and bool(_TITLE_SEPARATORS.match(longer[len(shorter) :]))
-    )
+    return longer != shorter and longer.startswith(shorter) and bool(_TITLE_SEPARATORS.match(longer[len(shorter) :]))
 
 
 def _main_part(title: str) -> int:
@@ -756,9 +725,7 @@ def _meta_region(blocks: list[_Block], title_at: int | None, start: int, end: in
         first = title_at + 1
     order = list(range(first, min(len(blocks), end + _AFTER_BODY, first + _REGION_MAX)))
     if first < start - _REGION_MAX:  # a title far above the body: its own lines, then the body's
-        order = list(range(first, first + _NEAR_TITLE)) + list(
-            range(start - _BODY_EDGE, end + _AFTER_BODY)
-        )
+        order = list(range(first, first + _NEAR_TITLE)) + list(range(start - _BODY_EDGE, end + _AFTER_BODY))
     if title_at is not None:
         order += range(max(0, title_at - 3), title_at)
     return [i for i in dict.fromkeys(order) if 0 <= i < len(blocks)]
@@ -821,12 +788,7 @@ class _MetaLines:
             self.bare.append((distance, text))
             took = True
         heading = block.owner.tag in _HEADINGS  # "作者最新文章" heads a list, it is no byline
-        if (
-            short
-            and not heading
-            and not self.authors
-            and (byline := self._byline(text, fields, index))
-        ):
+        if short and not heading and not self.authors and (byline := self._byline(text, fields, index)):
             self.authors.append(byline)
             took = True
         if took:
@@ -838,11 +800,7 @@ class _MetaLines:
             if parse_byline(text):
                 return text
             match = _ROLE.search(text)
-            if (
-                match
-                and not _PHOTO_CREDIT.search(text)
-                and (name := _name_part(text[match.end() :]))
-            ):
+            if match and not _PHOTO_CREDIT.search(text) and (name := _name_part(text[match.end() :])):
                 return f"{match['role']}：{name}"
         if match := _POSTED_BY.search(text):
             return match["name"] or match["name2"]
@@ -887,9 +845,7 @@ def _fields(text: str) -> list[tuple[str, str]]:
     matches = [
         match
         for match in _FIELD.finditer(text)
-        if match["label"] not in _SHORT_LABELS
-        or match.start() == 0
-        or text[match.start() - 1] in _FIELD_START
+        if match["label"] not in _SHORT_LABELS or match.start() == 0 or text[match.start() - 1] in _FIELD_START
     ]
     out = []
     for position, match in enumerate(matches):
@@ -937,9 +893,7 @@ def _published(
         for key, value in meta.items()
         if key not in _META_TIME and _META_TIME_NAME.search(key) and not _META_NOT_TIME.search(key)
     ]
-    candidates += [
-        linked[key] for key in ("datePublished", "pubDate", "dateCreated") if key in linked
-    ]
+    candidates += [linked[key] for key in ("datePublished", "pubDate", "dateCreated") if key in linked]
     candidates += facts.times
     candidates += _time_elements(root)
     parsed = [(raw, result) for raw in candidates if (result := dates.parse_datetime(raw)).ok]

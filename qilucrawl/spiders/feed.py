@@ -63,19 +63,27 @@ class FeedSpider(scrapy.Spider):
         market = self._base("QILU_FEED_MARKET_BASE_URL") + LIST_PATHS["market"]
         webapi = self._base("QILU_FEED_WEBAPI_BASE_URL") + LIST_PATHS["webapi"]
         urls = [(market.format(n=n, count=count), False) for n in self.settings.getlist("QILU_FEED_MARKET_TYPES")]
-        urls += [(webapi.format(n=n, count=count), int(n) == ROLLING_TYPE)
-                 for n in self.settings.getlist("QILU_FEED_WEBAPI_TYPES")]
+        urls += [
+            (webapi.format(n=n, count=count), int(n) == ROLLING_TYPE)
+            for n in self.settings.getlist("QILU_FEED_WEBAPI_TYPES")
+        ]
         return urls
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Before spider_opened, when Scrapy's offsite filter reads it.
-        spider.allowed_domains = sorted({
-            urlsplit(spider._base(setting)).hostname or ""
-            for setting in ("QILU_FEED_MARKET_BASE_URL", "QILU_FEED_WEBAPI_BASE_URL",
-                            "QILU_FEED_TEXT_BASE_URL", "QILU_FEED_SHARE_BASE_URL")
-        })
+        spider.allowed_domains = sorted(
+            {
+                urlsplit(spider._base(setting)).hostname or ""
+                for setting in (
+                    "QILU_FEED_MARKET_BASE_URL",
+                    "QILU_FEED_WEBAPI_BASE_URL",
+                    "QILU_FEED_TEXT_BASE_URL",
+                    "QILU_FEED_SHARE_BASE_URL",
+                )
+            }
+        )
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -85,8 +93,13 @@ class FeedSpider(scrapy.Spider):
         self.pending_lists = len(urls)
         self.lists_done = asyncio.Event()
         for url, rolling in urls:
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.list_failed,
-                                 cb_kwargs={"rolling": rolling}, dont_filter=True)
+            yield scrapy.Request(
+                url,
+                callback=self.parse_list,
+                errback=self.list_failed,
+                cb_kwargs={"rolling": rolling},
+                dont_filter=True,
+            )
         await self.lists_done.wait()
         async for item in self._texts():
             yield item
@@ -146,8 +159,14 @@ class FeedSpider(scrapy.Spider):
     def text_failed(self, failure: TwistedFailure) -> Iterator[Any]:
         reason, status = describe_failure(failure)
         entry = failure.request.cb_kwargs.get("entry")
-        yield Failure(url=failure.request.url, reason=reason, status=status, stage="article",
-                      info_code=entry.info_code if entry else None, spider=self.name)
+        yield Failure(
+            url=failure.request.url,
+            reason=reason,
+            status=status,
+            stage="article",
+            info_code=entry.info_code if entry else None,
+            spider=self.name,
+        )
 
     def _failure(self, failure: Failure) -> Failure:
         failure.spider = self.name
@@ -175,16 +194,18 @@ def read_list(body: bytes, url: str, *, rolling: bool = False) -> tuple[list[Lis
             shown = repr(raw_code)[:80] if raw_code is not None else "none"
             failures.append(Failure(url=url, reason=f"item {position}: not an infoCode: {shown}", stage="list"))
             continue
-        entries.append(ListEntry(
-            info_code=code,
-            title=_first(item, _TITLE_KEYS),
-            published=_first(item, _TIME_KEYS),
-            media=normalize_media(_first(item, _MEDIA_KEYS)),
-            digest=_first(item, _DIGEST_KEYS),
-            web_url=_first(item, _URL_KEYS),
-            list_url=url,
-            rolling=rolling,
-        ))
+        entries.append(
+            ListEntry(
+                info_code=code,
+                title=_first(item, _TITLE_KEYS),
+                published=_first(item, _TIME_KEYS),
+                media=normalize_media(_first(item, _MEDIA_KEYS)),
+                digest=_first(item, _DIGEST_KEYS),
+                web_url=_first(item, _URL_KEYS),
+                list_url=url,
+                rolling=rolling,
+            )
+        )
     return entries, failures
 
 

@@ -40,8 +40,14 @@ _CONTINUATION = re.compile(r"_\d+\.s?html?$")
 class IqiluSpider(scrapy.Spider):
     name = "iqilu"
 
-    def __init__(self, since: str | date | None = None, until: str | date | None = None,
-                 base_url: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        base_url: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.since = _as_date(since)
         self.until = _as_date(until)
@@ -66,16 +72,26 @@ class IqiluSpider(scrapy.Spider):
         yield self._list_request(1)
 
     def _list_request(self, number: int) -> scrapy.Request:
-        return scrapy.Request(self.list_url(number), callback=self.parse_list, errback=self.failed,
-                              cb_kwargs={"number": number}, dont_filter=True)
+        return scrapy.Request(
+            self.list_url(number),
+            callback=self.parse_list,
+            errback=self.failed,
+            cb_kwargs={"number": number},
+            dont_filter=True,
+        )
 
     def parse_list(self, response: Response, number: int) -> Iterator[Any]:
         self.crawler.stats.inc_value("qilu/list_pages")
         try:
             entries = read_list_page(response)
         except ExtractError as error:  # an empty or unparseable list page
-            yield Failure(url=response.url, reason=f"unreadable list page: {error}", status=response.status,
-                          stage="list", spider=self.name)
+            yield Failure(
+                url=response.url,
+                reason=f"unreadable list page: {error}",
+                status=response.status,
+                stage="list",
+                spider=self.name,
+            )
             return
         wanted = [e for e in entries if self._in_range(e)]
         stored = read_known(self.settings.get("QILU_DB_PATH"), [e.info_code for e in wanted])
@@ -85,8 +101,9 @@ class IqiluSpider(scrapy.Spider):
         for entry in fresh:
             self.queued.add(entry.info_code)
             self.crawler.stats.inc_value("qilu/articles_queued")
-            yield scrapy.Request(entry.web_url, callback=self.parse_article, errback=self.failed,
-                                 cb_kwargs={"entry": entry, "pages": []})
+            yield scrapy.Request(
+                entry.web_url, callback=self.parse_article, errback=self.failed, cb_kwargs={"entry": entry, "pages": []}
+            )
         if self._keep_walking(entries, wanted, fresh, number):
             yield self._list_request(number + 1)
 
@@ -96,8 +113,9 @@ class IqiluSpider(scrapy.Spider):
             return self.since is None
         return (self.since is None or day >= self.since) and (self.until is None or day < self.until)
 
-    def _keep_walking(self, entries: list[ListEntry], wanted: list[ListEntry],
-                      fresh: list[ListEntry], number: int) -> bool:
+    def _keep_walking(
+        self, entries: list[ListEntry], wanted: list[ListEntry], fresh: list[ListEntry], number: int
+    ) -> bool:
         if not entries or number >= self.settings.getint("QILU_IQILU_MAX_LIST_PAGES"):
             return False
         if self.since is None:  # incremental: a page with nothing new means we have caught up
@@ -105,12 +123,21 @@ class IqiluSpider(scrapy.Spider):
         days = [day for e in entries if (day := _day(e)) is not None]
         return not days or min(days) >= self.since
 
-    def parse_article(self, response: Response, entry: ListEntry, pages: list[Page],
-                      urls: list[str] | None = None) -> Iterator[Any]:
+    def parse_article(
+        self, response: Response, entry: ListEntry, pages: list[Page], urls: list[str] | None = None
+    ) -> Iterator[Any]:
         """Page 1 learns its continuation URLs; each page fetches the next; the last yields all."""
-        page = Page(url=response.url, body=response.body, kind=HTML, status=response.status,
-                    content_type=_content_type(response), fetched_at=now_iso(), entry=entry,
-                    source_url=response.url, spider=self.name)
+        page = Page(
+            url=response.url,
+            body=response.body,
+            kind=HTML,
+            status=response.status,
+            content_type=_content_type(response),
+            fetched_at=now_iso(),
+            entry=entry,
+            source_url=response.url,
+            spider=self.name,
+        )
         if urls is None:
             text, _ = decode(page.body, page.content_type)
             limit = self.settings.getint("QILU_IQILU_MAX_CONTINUATION_PAGES")
@@ -127,8 +154,12 @@ class IqiluSpider(scrapy.Spider):
         """The request for the article's next continuation page, or the article once all are in."""
         done = len(pages[0].continuations)
         if done < len(urls):
-            return scrapy.Request(urls[done], callback=self.parse_article, errback=self.failed,
-                                  cb_kwargs={"entry": entry, "pages": pages, "urls": urls})
+            return scrapy.Request(
+                urls[done],
+                callback=self.parse_article,
+                errback=self.failed,
+                cb_kwargs={"entry": entry, "pages": pages, "urls": urls},
+            )
         return pages[0]
 
     def failed(self, failure: TwistedFailure) -> Iterator[Any]:
@@ -141,11 +172,20 @@ class IqiluSpider(scrapy.Spider):
         pages = failure.request.cb_kwargs.get("pages")
         if pages:
             reason = f"continuation page {failure.request.url}: {reason}"
-        yield Failure(url=failure.request.url, reason=reason, status=status, stage=stage,
-                      info_code=entry.info_code if entry else None, spider=self.name)
+        yield Failure(
+            url=failure.request.url,
+            reason=reason,
+            status=status,
+            stage=stage,
+            info_code=entry.info_code if entry else None,
+            spider=self.name,
+        )
         if pages and status in _GONE:  # the article is stored without it, flagged
-            pages[0].continuations.append(Page(url=failure.request.url, body=b"", kind=HTML, status=status,
-                                               fetched_at=now_iso(), spider=self.name))
+            pages[0].continuations.append(
+                Page(
+                    url=failure.request.url, body=b"", kind=HTML, status=status, fetched_at=now_iso(), spider=self.name
+                )
+            )
             yield self._next_page(entry, pages, failure.request.cb_kwargs["urls"])
         # Any other failure of a continuation (a timeout, a 5xx): the article waits for a later run.
 
@@ -169,8 +209,14 @@ def read_list_page(response: Response) -> list[ListEntry]:
         code = iqilu_info_code(article_id)
         title = clean_title(link.get("title") or link.text_content())
         if code not in entries:
-            entries[code] = ListEntry(info_code=code, title=title or None, published=_listed_time(link, day),
-                                      media=MEDIUM, web_url=url, list_url=response.url)
+            entries[code] = ListEntry(
+                info_code=code,
+                title=title or None,
+                published=_listed_time(link, day),
+                media=MEDIUM,
+                web_url=url,
+                list_url=response.url,
+            )
     return list(entries.values())
 
 

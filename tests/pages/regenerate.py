@@ -53,13 +53,11 @@ def page_of(site: str, name: str, entry: dict[str, Any]) -> Page:
     """The Page a spider would hand over for this golden file, continuations included."""
     folder = PAGES / site
     continuations = [
-        Page(url=c["url"], body=(folder / c["file"]).read_bytes(), kind=HTML)
-        for c in entry.get("continuations", [])
+        Page(url=c["url"], body=(folder / c["file"]).read_bytes(), kind=HTML) for c in entry.get("continuations", [])
     ]
     body = (folder / name).read_bytes()
     listed = ListEntry(**entry["entry"]) if "entry" in entry else None
-    return Page(url=entry["url"], body=body, kind=entry.get("kind", HTML), entry=listed,
-                continuations=continuations)
+    return Page(url=entry["url"], body=body, kind=entry.get("kind", HTML), entry=listed, continuations=continuations)
 
 
 def expected_of(page: Page) -> tuple[str | None, dict[str, Any]]:
