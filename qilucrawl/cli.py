@@ -168,11 +168,21 @@ def _print_runs(result: RunResult) -> None:
 @crawl.command("iqilu")
 @db_option
 @click.option("--base-url", callback=_base_url, help="Serve iqilu.com from this base URL (a mirror).")
+@click.option(
+    "--list-url",
+    metavar="URL",
+    help="Walk from this list page (a channel page such as /shandong/, or /html/scroll/) instead of list_564_1.",
+)
 @settings_option
 @log_file_option
 @log_level_option
 def crawl_iqilu(
-    db_path: str, base_url: str | None, overrides: tuple[str, ...], log_file: str | None, log_level: str | None
+    db_path: str,
+    base_url: str | None,
+    list_url: str | None,
+    overrides: tuple[str, ...],
+    log_file: str | None,
+    log_level: str | None,
 ) -> None:
     """Crawl iqilu.com's newest list pages until a page holds nothing new.
 
@@ -180,7 +190,9 @@ def crawl_iqilu(
 
         qilucrawl crawl iqilu --db archive/qilucrawl.db
     """
-    result = _run([Job("iqilu", {"base_url": base_url})], db_path, overrides, {}, log_file, log_level)
+    result = _run(
+        [Job("iqilu", {"base_url": base_url, "list_url": list_url})], db_path, overrides, {}, log_file, log_level
+    )
     sys.exit(result.status)
 
 
@@ -194,6 +206,11 @@ def backfill() -> None:
 @click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Oldest day to archive (YYYY-MM-DD).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Archive days before this one (YYYY-MM-DD).")
 @click.option("--base-url", callback=_base_url, help="Serve iqilu.com from this base URL (a mirror).")
+@click.option(
+    "--list-url",
+    metavar="URL",
+    help="Walk from this list page (a channel page such as /shandong/, or /html/scroll/) instead of list_564_1.",
+)
 @settings_option
 @log_file_option
 @log_level_option
@@ -202,6 +219,7 @@ def backfill_iqilu(
     since,
     until,
     base_url: str | None,
+    list_url: str | None,
     overrides: tuple[str, ...],
     log_file: str | None,
     log_level: str | None,
@@ -219,6 +237,7 @@ def backfill_iqilu(
         "since": since.date().isoformat(),
         "until": until.date().isoformat() if until else None,
         "base_url": base_url,
+        "list_url": list_url,
     }
     result = _run([Job("iqilu", kwargs)], db_path, overrides, {}, log_file, log_level)
     sys.exit(result.status)

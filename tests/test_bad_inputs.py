@@ -25,9 +25,9 @@ import lxml.html
 import pytest
 
 from qilucrawl.clean.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from qilucrawl.extract.iqilu import iqilu_info_code
 from qilucrawl.jekyll import read_post
 from qilucrawl.runner import ExitStatus
-from qilucrawl.spiders.iqilu import iqilu_info_code
 from qilucrawl.store import Store
 from tests.conftest import LOCAL_SETTINGS, rows, run_cli
 from tests.hostile_server import HostileServer, Reply

@@ -28,9 +28,9 @@ from pathlib import Path
 import pytest
 
 from qilucrawl.demo.server import DemoServer, DemoSite
+from qilucrawl.extract.iqilu import iqilu_info_code
 from qilucrawl.jekyll import post_filename, read_post, render_post
 from qilucrawl.runner import ExitStatus
-from qilucrawl.spiders.iqilu import iqilu_info_code
 from tests.conftest import LOCAL_SETTINGS, ROOT, run_cli
 
 SEED = 20261122

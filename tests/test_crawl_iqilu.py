@@ -120,12 +120,11 @@ def test_until_before_since_is_a_usage_error(backfill):
 
 
 def _list(items: str, url: str = "http://news.iqilu.com/shandong/yuanchuang/list_564_1.shtml"):
-    from scrapy.http import HtmlResponse
+    from qilucrawl.extract.base import Document
+    from qilucrawl.extract.iqilu_list import read_list_page
 
-    from qilucrawl.spiders.iqilu import read_list_page
-
-    body = f'<html><body><div class="mod-list"><ul>{items}</ul></div></body></html>'.encode()
-    return {e.web_url.rsplit("/", 1)[1]: e.published for e in read_list_page(HtmlResponse(url, body=body))}
+    body = f'<html><body><div class="mod-list"><ul>{items}</ul></div></body></html>'
+    return {e.web_url.rsplit("/", 1)[1]: e.published for e in read_list_page(Document(body, url)).entries}
 
 
 def test_a_list_item_s_printed_time_dates_the_entry_the_url_only_its_day():

@@ -42,6 +42,12 @@ def iqilu_article_id(url: str) -> str | None:
     return match["id"] if match else None
 
 
+def is_continuation(url: str) -> bool:
+    """Whether ``url`` is a later page (``_2``, ``_3`` …) of a multi-page article."""
+    match = _ARTICLE_PATH.search(urlsplit(url).path)
+    return bool(match and match["page"])
+
+
 def iqilu_info_code(article_id: str) -> str:
     """An iqilu article's info_code: ``IQ`` + its article id zero-padded to 18 digits
     (``…/5012345.shtml`` -> ``IQ000000000005012345``) — stable, derived from the id alone, and
@@ -87,6 +93,8 @@ class IqiluParser:
     _bodies = ("#context", ".article-main")
 
     def matches(self, doc: Document) -> bool:
+        if doc.page is not None and doc.page.spider == NAME:
+            return True  # fetched from iqilu.com's lists (or a mirror of them): its layout is read by markup
         host = (urlsplit(doc.url or "").hostname or "").lower()
         if host == HOST or host.endswith("." + HOST):
             return True

@@ -13,28 +13,23 @@ An iqilu article's ``info_code`` is :func:`~qilucrawl.extract.iqilu.iqilu_info_c
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
 
-from qilucrawl.clean.dates import date_from_url, now_iso, parse_datetime
+from qilucrawl.clean.dates import date_from_url, now_iso
 from qilucrawl.clean.encoding import decode
-from qilucrawl.clean.text import clean_title
 from qilucrawl.extract.base import Document, ExtractError
-from qilucrawl.extract.iqilu import continuation_urls, iqilu_article_id, iqilu_info_code
+from qilucrawl.extract.iqilu import continuation_urls
+from qilucrawl.extract.iqilu_list import MEDIUM, read_list_page
 from qilucrawl.items import HTML, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
 from qilucrawl.store import read_known
-
-MEDIUM = "齐鲁网"
-_CONTINUATION = re.compile(r"_\d+\.s?html?$")
 
 
 class IqiluSpider(scrapy.Spider):
@@ -45,6 +40,7 @@ class IqiluSpider(scrapy.Spider):
         since: str | date | None = None,
         until: str | date | None = None,
         base_url: str | None = None,
+        list_url: str | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -52,14 +48,18 @@ class IqiluSpider(scrapy.Spider):
         self.since = _as_date(since)
         self.until = _as_date(until)
         self.base_url = base_url.rstrip("/") if base_url else None
+        self.start_list = list_url  # a channel or scroll page to walk instead of list_564
         self.queued: set[str] = set()
+        self.walked: set[str] = set()
 
     @property
     def base(self) -> str:
         return self.base_url or self.settings.get("QILU_IQILU_BASE_URL").rstrip("/")
 
-    def list_url(self, number: int) -> str:
-        return self.base + self.settings.get("QILU_IQILU_LIST_PATH").format(page=number)
+    def first_list_url(self) -> str:
+        if self.start_list:
+            return urljoin(self.base + "/", self.start_list)
+        return self.base + self.settings.get("QILU_IQILU_LIST_PATH").format(page=1)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> IqiluSpider:
@@ -69,21 +69,19 @@ class IqiluSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        yield self._list_request(1)
+        yield self._list_request(self.first_list_url(), 1)
 
-    def _list_request(self, number: int) -> scrapy.Request:
+    def _list_request(self, url: str, number: int) -> scrapy.Request:
+        self.walked.add(url)
         return scrapy.Request(
-            self.list_url(number),
-            callback=self.parse_list,
-            errback=self.failed,
-            cb_kwargs={"number": number},
-            dont_filter=True,
+            url, callback=self.parse_list, errback=self.failed, cb_kwargs={"number": number}, dont_filter=True
         )
 
     def parse_list(self, response: Response, number: int) -> Iterator[Any]:
         self.crawler.stats.inc_value("qilu/list_pages")
+        text, _ = decode(response.body, _content_type(response))
         try:
-            entries = read_list_page(response)
+            listed = read_list_page(Document(text, response.url), MEDIUM)
         except ExtractError as error:  # an empty or unparseable list page
             yield Failure(
                 url=response.url,
@@ -93,6 +91,7 @@ class IqiluSpider(scrapy.Spider):
                 spider=self.name,
             )
             return
+        entries = listed.entries
         wanted = [e for e in entries if self._in_range(e)]
         stored = read_known(self.settings.get("QILU_DB_PATH"), [e.info_code for e in wanted])
         fresh = [e for e in wanted if e.info_code not in stored and e.info_code not in self.queued]
@@ -104,8 +103,9 @@ class IqiluSpider(scrapy.Spider):
             yield scrapy.Request(
                 entry.web_url, callback=self.parse_article, errback=self.failed, cb_kwargs={"entry": entry, "pages": []}
             )
-        if self._keep_walking(entries, wanted, fresh, number):
-            yield self._list_request(number + 1)
+        following = listed.next_url
+        if following and following not in self.walked and self._keep_walking(entries, fresh, number):
+            yield self._list_request(following, number + 1)
 
     def _in_range(self, entry: ListEntry) -> bool:
         day = _day(entry)
@@ -113,9 +113,8 @@ class IqiluSpider(scrapy.Spider):
             return self.since is None
         return (self.since is None or day >= self.since) and (self.until is None or day < self.until)
 
-    def _keep_walking(
-        self, entries: list[ListEntry], wanted: list[ListEntry], fresh: list[ListEntry], number: int
-    ) -> bool:
+    def _keep_walking(self, entries: list[ListEntry], fresh: list[ListEntry], number: int) -> bool:
+        """Whether the list goes on past this page: judged by the list's own items only."""
         if not entries or number >= self.settings.getint("QILU_IQILU_MAX_LIST_PAGES"):
             return False
         if self.since is None:  # incremental: a page with nothing new means we have caught up
@@ -190,56 +189,7 @@ class IqiluSpider(scrapy.Spider):
         # Any other failure of a continuation (a timeout, a 5xx): the article waits for a later run.
 
 
-def read_list_page(response: Response) -> list[ListEntry]:
-    """Article links of a list page (``<h3><a>``, ``div.mod-list``, the scroll page …), newest
-    first: any link whose URL has the shape of an iqilu article, with the time its list item
-    prints (an article page without its own time is dated by it; the URL gives only the day)."""
-    text, _ = decode(response.body, _content_type(response))
-    doc = Document(text, response.url)
-    site = urlsplit(response.url).hostname
-    entries: dict[str, ListEntry] = {}
-    for link in doc.tree.iter("a"):
-        url = urljoin(response.url, (link.get("href") or "").strip())
-        article_id = iqilu_article_id(url)
-        day = date_from_url(url)
-        if article_id is None or day is None or _CONTINUATION.search(urlsplit(url).path):
-            continue
-        if urlsplit(url).hostname != site:  # links off the site are not followed
-            continue
-        code = iqilu_info_code(article_id)
-        title = clean_title(link.get("title") or link.text_content())
-        if code not in entries:
-            entries[code] = ListEntry(
-                info_code=code,
-                title=title or None,
-                published=_listed_time(link, day),
-                media=MEDIUM,
-                web_url=url,
-                list_url=response.url,
-            )
-    return list(entries.values())
-
-
 _GONE = (404, 410)  # a continuation page answering so will not come back: store the rest
-_ITEM_TAGS = ("li", "tr", "dd", "dt", "p")
-_SAME_DAY = 1  # days a list may print away from the URL's (a late-evening article filed next day)
-
-
-def _listed_time(link: lxml.html.HtmlElement, day: date) -> str | None:
-    """The time printed beside ``link`` in its list item, when it agrees with the URL's day."""
-    item = link
-    for _ in range(3):  # <a> in <h3> in <li>: the item is close, or there is none
-        item = item.getparent()
-        if item is None or len(item.xpath(".//a[@href]")) > 1:
-            return None  # a container of several items: its dates belong to the others
-        text = item.text_content().replace(link.text_content(), " ")
-        if any(c.isdigit() for c in text):
-            parsed = parse_datetime(text, year_hint=day.year)
-            if parsed.iso and abs((date.fromisoformat(parsed.iso[:10]) - day).days) <= _SAME_DAY:
-                return parsed.iso
-        if item.tag in _ITEM_TAGS:
-            return None
-    return None
 
 
 def _day(entry: ListEntry) -> date | None:
