@@ -59,7 +59,7 @@ class Page:
 
 @dataclass(slots=True)
 class Image:
-    url: str
+    url: str | None  # None: a caption whose image the source did not carry
     caption: str | None = None
 
 

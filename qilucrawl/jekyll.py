@@ -352,7 +352,8 @@ def _info_code(source_url: str | None, filename: str | None, notes: list[str]) -
 
 
 def post_filename(article: dict[str, Any]) -> str:
-    """``YYYY-MM-DD-<info_code>.md``; PostError unless the info code is a safe ``NW…`` code."""
+    """``YYYY-MM-DD-<info_code>.md`` (the bare id for rolling-feed posts); PostError unless the
+    info code is a safe ``NW…`` code."""
     info_code = article.get("info_code")
     if not isinstance(info_code, str) or not INFO_CODE.fullmatch(info_code):
         raise PostError(f"unsafe info code for a file name: {str(info_code)[:60]!r}")
@@ -360,7 +361,10 @@ def post_filename(article: dict[str, Any]) -> str:
     post_day = day.date() if day else date_from_info_code(info_code)
     if post_day is None:
         raise PostError(f"{info_code}: no publish date for the post's file name")
-    return f"{post_day.isoformat()}-{info_code}.md"
+    # The archives name rolling-feed posts by their bare feed id (2021-12-08-202112082206672930.md)
+    # and a medium's posts by the infoCode: keeping that keeps every post's URL.
+    name = info_code[2:] if _category(article) == ROLLING_CATEGORY and info_code.startswith("NW") else info_code
+    return f"{post_day.isoformat()}-{name}.md"
 
 
 def render_post(article: dict[str, Any], *, site_host: str) -> str:
@@ -449,8 +453,18 @@ def _published(value: Any) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)).astimezone(BEIJING)
 
 
+_BLOCK_LINE = re.compile(r"\n(?=<)")
+_ENDS_WITH_SOURCE = re.compile(r"文章来源[:：][^<]*</p>\s*$")
+
+
 def _body(article: dict[str, Any], category: str | None) -> str:
-    body = escape_liquid((article.get("body_html") or "").strip("\n"))
+    body = (article.get("body_html") or "").strip("\n")
+    source = article.get("source")
+    if source and category != ROLLING_CATEGORY and not _ENDS_WITH_SOURCE.search(body):
+        # The archives' posts end as the text endpoint's body does: with the medium's line.
+        body += f'<p class="em_media">（文章来源：{html.escape(str(source), quote=False)}）</p>'
+    # The archives start every block line but the first with a space (their CRLF + indent).
+    body = escape_liquid(_BLOCK_LINE.sub("\n ", body))
     summary = article.get("summary")
     if category == ROLLING_CATEGORY and summary:
         digest = "".join(_DIGEST_ESCAPES.get(char, char) for char in " ".join(summary.split()))

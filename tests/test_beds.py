@@ -93,3 +93,30 @@ def _mismatches(row: dict[str, Any], want: dict[str, Any]) -> list[str]:
     if "paragraphs" in want and len(body.split("\n\n")) != want["paragraphs"]:
         problems.append(f"{code} {len(body.split(chr(10) * 2))} paragraphs, not {want['paragraphs']}")
     return problems
+
+
+# --- pages in the image of the failure classes found on unseen real pages ----------------------
+
+GENERIC = BEDS / "generic_unseen"
+CASES = json.loads((GENERIC / "cases.json").read_text(encoding="utf-8")) if (GENERIC / "cases.json").exists() else {}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_page_of_a_failure_class_reads_right(case: str) -> None:
+    from qilucrawl.extract import extract
+    from qilucrawl.items import Page
+
+    want = CASES[case]
+    article = extract(Page(url=want["url"], body=(GENERIC / f"{case}.html").read_bytes())).to_record()
+    problems = _mismatches({**article, "info_code": case, "authors": json.dumps(article["authors"]),
+                            "tags": json.dumps(article["tags"]), "quality_flags": "[]", "url": want["url"]},
+                           {k: v for k, v in want.items() if k not in ("published_at", "url")})  # fmt: skip
+    published = want.get("published_at")
+    if published is None or len(published) > 10:
+        if article["published_at"] != published:
+            problems.append(f"{case} published_at: {article['published_at']!r} != {published!r}")
+    elif not (article["published_at"] or "").startswith(published):
+        problems.append(f"{case} published_at: {article['published_at']!r} is not on {published}")
+    if (start := want.get("first_paragraph_startswith")) and not article["body_text"].startswith(start):
+        problems.append(f"{case} body starts {article['body_text'][:40]!r}, not {start!r}")
+    assert not problems, "\n".join(problems)

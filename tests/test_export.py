@@ -157,7 +157,7 @@ def _parts(post: str) -> tuple[list[str], list[str], list[str]]:
     post = post.replace("\r\n", "\n").lstrip("\ufeff\n")
     front, body = post.split("\n---\n", 1)
     lines = [line.strip() for line in body.split("\n") if line.strip()]
-    paragraphs = [re.sub(r"\s+", "", p) for p in re.findall(r"<p[^>]*>(.*?)</p>", body) if "文章来源" not in p]
+    paragraphs = [re.sub(r"\s+", "", p) for p in re.findall(r"<p>(.*?)</p>", body)]
     return front.splitlines(), paragraphs, [l for l in lines if l.startswith(("<http", "[返回"))]
 
 
@@ -176,3 +176,31 @@ def test_the_seed_round_trips(tmp_path):
     front, paragraphs, links = _parts(original)
     front2, paragraphs2, links2 = _parts(again)
     assert front2 == front and paragraphs2 == paragraphs and links2 == links
+    # Exactly: the same 14 paragraphs, the medium's line, the share link and the back links.
+    assert again == original.replace("\r\n", "\n")
+    assert '<p class="em_media">（文章来源：齐鲁网）</p>' in again and len(paragraphs) == 14
+
+
+def test_an_imported_rolling_post_keeps_its_file_name(tmp_path):
+    post = tmp_path / "2021-12-08-202112082206672930.md"
+    post.write_text(
+        '---\nlayout: post\ntitle: "离岸人民币兑美元升至新高"\ndate: 2021-12-08 10:46:18 +0800\n'
+        "categories: emnews\ntags: 东财滚动新闻\n---\n> 离岸人民币兑美元日内涨超100点。\n\n"
+        "<p>离岸人民币兑美元日内涨超100点，升至2018年以来最高水平。</p>\n\n"
+        "<http://finance.eastmoney.com/a/202112082206672930.html>\n\n"
+        "[返回东财滚动新闻](//archive.example.net/category/emnews.html)｜[返回首页](//archive.example.net/)",
+        encoding="utf-8",
+    )
+    original, again = _roundtrip(post, tmp_path, "archive.example.net")
+    assert (tmp_path / "site" / "_posts" / post.name).exists()
+    assert again == original
+
+
+def test_parse_of_a_post_gives_its_share_link_as_source_url_as_import_does(tmp_path):
+    db = tmp_path / "a.db"
+    assert run_cli("import", OWN_POST, "--db", db).returncode == 0
+    parsed = json.loads(run_cli("parse", OWN_POST, "--json").stdout.splitlines()[0])
+    (imported,) = stored(db)
+    assert parsed["source_url"] == imported["source_url"] == (
+        "http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202303141234567890"
+    )

@@ -22,8 +22,9 @@ def test_caption_title_subtitle_byline_heads_and_rejoined_paragraphs():
     assert article.authors == ["王海燕"]
     assert [i.caption for i in article.images] == ["黄河三角洲湿地的观鸟台上，志愿者正在记录越冬候鸟。"]
     paragraphs = article.body_text.split("\n\n")
-    assert paragraphs[0] == "黄河三角洲湿地的观鸟台上，志愿者正在记录越冬候鸟。"  # the caption, in place
-    assert paragraphs[1].startswith("入冬以来")
+    # The caption above the title belongs to the images list only: the body starts with the lead.
+    assert paragraphs[0].startswith("入冬以来") and "志愿者正在记录越冬候鸟" not in article.body_text
+    assert "<figure" not in article.body_html
     assert "记者 王海燕" not in article.body_text and "王海燕" not in paragraphs
     assert "<h3>1 从“退”到“还”</h3>" in article.body_html and "<h3>2 监测网络</h3>" in article.body_html
     assert (
@@ -59,7 +60,8 @@ def test_a_source_line_is_never_glued_to_a_paragraph():
 
 def test_known_title_from_the_list_is_found_in_the_text():
     raw = parse_plain_text("图片说明。\n列表给的标题\n正文第一段。", known_title="列表给的标题")
-    assert raw.title == "列表给的标题" and "图片说明。" in raw.body
+    assert raw.title == "列表给的标题" and "图片说明。" not in raw.body
+    assert [image.caption for image in raw.images] == ["图片说明。"]
 
 
 def test_body_without_a_title_line_keeps_every_paragraph():
@@ -91,3 +93,9 @@ def test_the_seed_plain_text_body():
     assert "<h3>1 “底盘”之争</h3>" in article.body_html
     assert "德佑电气的客户面骤然扩大。" in article.body_text
     assert "记者 蔡宇丹" not in article.body_text
+    # The caption printed above the title is the images list's; the body opens with the lead.
+    assert [(i.url, i.caption) for i in article.images] == [
+        (None, "东营垦利化工园区的管理现在已经从传统治理模式转向平台和算法治理模式。")
+    ]
+    assert article.body_text.split("\n\n")[0].startswith("各省刚刚公布的经济半年报显示")
+    assert "东营垦利化工园区的管理现在" not in article.body_text

@@ -38,8 +38,9 @@ def build_article(raw: RawArticle, page: Page | None = None) -> Article:
     if not title:
         raise ExtractError("no title")
     blocks = blocks_from_html(raw.body, raw.base_url or url) if raw.body is not None else []
-    blocks = _drop_repeated_head(blocks, [title, raw.subtitle, *raw.known_lines])
     blocks, facts = split_boilerplate(blocks)
+    # After the boilerplate is gone: a body that is only the title and its source line keeps it.
+    blocks = _drop_repeated_head(blocks, [title, raw.subtitle, *raw.known_lines])
     body_html, body_text = render(blocks)
     images = raw.images + [Image(b.src, b.caption) for b in blocks if b.kind == "img"]
     if not body_text and not images:
@@ -133,7 +134,7 @@ def _source_url(page: Page | None, raw: RawArticle, *, rolling_item: bool) -> st
     web_url = page.entry.web_url if page.entry else None
     if rolling_item and web_url and web_url.lower().startswith(("http://", "https://")):
         return web_url
-    return page.source_url or page.url
+    return page.source_url or raw.source_url or page.url
 
 
 # "摘要：…", "【导读】…": the label of an abstract box (Eastmoney's div.b-review), not its text.

@@ -45,6 +45,7 @@ class RawArticle:
     # The article's infoCode when the page itself names it (a Jekyll post); the list entry's wins.
     info_code: str | None = None
     rolling: bool = False  # the page says it is a rolling-feed item (no named medium)
+    source_url: str | None = None  # the public page the page itself links as its source (a post's share link)
 
 
 class Document:

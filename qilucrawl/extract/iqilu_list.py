@@ -139,7 +139,8 @@ def _listed_time(link: _Link, codes: dict[int, str]) -> str | None:
 
     After it means in the same container: ``<h3><a/></h3><span>date</span>``.  Within an item
     element that holds several articles (``<li><a/><a/> date</li>``) a date is nobody's."""
-    texts = [link.item.text_content().replace(link.element.text_content(), " ")]
+    title = link.element.text_content().strip()
+    texts = [link.item.text_content().replace(title, " ") if title else link.item.text_content()]
     parent = link.item.getparent()
     shared = parent is not None and parent.tag in _ITEM_TAGS
     sibling = None if shared else link.item.getnext()
@@ -165,8 +166,11 @@ def _best_region(links: list[_Link]) -> _Region | None:
         marked = _marked_list(container)
         element = container if marked is None else marked
         region = regions.setdefault(id(element), _Region(element, []))
-        if all(code != link.info_code for _, code in region.links):
+        same = next((at for at, (_, code) in enumerate(region.links) if code == link.info_code), None)
+        if same is None:
             region.links.append((link, link.info_code))
+        elif len(_title(link.element)) > len(_title(region.links[same][0].element)):
+            region.links[same] = (link, link.info_code)  # the headline link, not the thumbnail's
     candidates = list(regions.values())
     # The contract names the list's container: where the page has one, the list is there.
     marked = [r for r in candidates if _marked_list(r.element) is not None and not _is_furniture(r.element)]

@@ -42,6 +42,7 @@ class JekyllParser:
             summary=post.digest,
             authors=post.authors,
             base_url=post.source_url,
+            source_url=post.source_url,
             info_code=post.info_code,
             rolling=post.category == ROLLING_CATEGORY,
             flags=[dates.FLAG_MISSING, dates.FLAG_FROM_URL] if post.dated_by_filename else [],

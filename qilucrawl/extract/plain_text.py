@@ -14,6 +14,7 @@ import re
 from qilucrawl.clean.boilerplate import is_boilerplate_line, parse_byline
 from qilucrawl.clean.text import ends_paragraph, ends_sentence, normalize_paragraph
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
+from qilucrawl.items import Image
 
 NAME = "plain_text"
 VERSION = "V1"
@@ -54,14 +55,16 @@ def parse_plain_text(text: str, *, known_title: str | None = None) -> RawArticle
         else:
             body_lines.append(line)
     blocks, rejoined = _join_broken(body_lines)
-    fragment = "".join(f"<figure><figcaption>{html.escape(c)}</figcaption></figure>" for c in captions)
-    fragment += "".join(_block_html(kind, line) for kind, line in blocks)
+    # A caption printed above the title belongs to an image the text does not carry: it is the
+    # images list's, not a paragraph of the body (the lead is the body's first paragraph).
+    fragment = "".join(_block_html(kind, line) for kind, line in blocks)
     return RawArticle(
         parser=f"{NAME}/{VERSION}",
         body=fragment,
         title=title,
         subtitle=subtitle,
         authors=authors,
+        images=[Image(url=None, caption=caption) for caption in captions],
         flags=[FLAG_REJOINED] if rejoined else [],
     )
 
