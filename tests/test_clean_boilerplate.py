@@ -1,6 +1,7 @@
 import pytest
 
-from qilucrawl.clean.boilerplate import parse_byline, split_boilerplate, split_names
+from qilucrawl.clean.boilerplate import split_boilerplate
+from qilucrawl.clean.bylines import parse_byline, split_names
 from qilucrawl.clean.html import blocks_from_html
 
 

@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-import json
 import html
+import json
 import re
 import string
 from datetime import datetime, timedelta, timezone

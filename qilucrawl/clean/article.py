@@ -12,7 +12,8 @@ import re
 from datetime import date
 
 from qilucrawl.clean import dates
-from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate, split_names, strip_role
+from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate
+from qilucrawl.clean.bylines import split_names, strip_role
 from qilucrawl.clean.html import Block, blocks_from_html, render
 from qilucrawl.clean.media import (
     ROLLING_CATEGORY,

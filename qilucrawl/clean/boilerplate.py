@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
+from qilucrawl.clean.bylines import parse_byline, split_names
 from qilucrawl.clean.html import Block
 from qilucrawl.clean.media import normalize_media
-from qilucrawl.clean.text import normalize_text
 
 _SHORT = 60  # boilerplate lines are short; a paragraph longer than this is content
 
@@ -44,31 +44,6 @@ _NOISE = re.compile(
 _QR_CAPTION = re.compile(r"扫一扫|扫描二维码|二维码|长按识别|扫码")
 _RELATED = re.compile(
     r"^[【\[]?(?:相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|延伸阅读|推荐阅读|热点推荐|往期回顾|猜你喜欢|热门推荐)[】\]]?\s*[:：]?$"
-)
-# A byline is role words and names: "记者 张三 通讯员 李四", "每经记者 刘阳 每经编辑 陈旭",
-# "文/王五".  Author roles may carry a medium before them (本报记者, 新华社记者, 每经记者).
-# The role words of those who wrote a piece (one list for every rule that reads roles).
-_WRITERS = r"(?:记者|通讯员|撰稿人?|撰文|作者|实习生|评论员|执笔人?)"
-_MEDIUM_PREFIX = r"[\u4e00-\u9fff·]{0,12}?"
-_AUTHOR_ROLE = re.compile(rf"^(?:{_MEDIUM_PREFIX}{_WRITERS}|文|文字|文/图|图/文)$")
-# A raw author field's leading role: "作者：张三", "本报记者 李四"; "文" only with a separator
-# after it ("文静" is a name).
-_ROLE_PREFIX = re.compile(rf"^(?:{_MEDIUM_PREFIX}{_WRITERS}\s*[:：/|丨]?\s*|文(?:\s*[:：/|丨]\s*|\s+))")
-_OTHER_ROLE = re.compile(
-    r"^[\u4e00-\u9fff·]{0,12}?(?:编辑|责编|审核|审校|校对|监制|统筹|摄影|摄|图片?|供图|视频|剪辑|设计|制图|海报|翻译|编译)$"
-)
-# "齐鲁晚报·齐鲁壹点 记者 张三": a medium's name, then a bare role.
-_MEDIUM_BEFORE_ROLE = re.compile(r"^[\u4e00-\u9fff·]{1,12}(?:报|社|网|台|壹点|新闻|客户端|频道)$")
-_BARE_WRITER = re.compile(rf"^{_WRITERS}$")
-_GLUED_ROLE = re.compile(r"(记者|通讯员|作者|实习生|撰文|评论员|执笔人|编辑|摄影)(?=[\u4e00-\u9fffA-Za-z])")
-_BYLINE_SEPARATORS = re.compile(r"[\s:：/|丨,，、;；]+")
-_NAME_LIST_SEPARATORS = re.compile(r"[、，,;；/|丨]+|\s+(?:和|及|与)\s+")
-_NOT_A_NAME = re.compile(
-    r"\d|报道|发自|电|讯|综合|整理|消息|日|报|网|编辑|审核|摄|图|了|到|的|获悉|采访|发现|看到|走访|"
-    r"表示|介绍|说|从|对|是|在|这|我|你|他们|记者|通讯员|作者|评论员|实习生|执笔|撰稿|特约|"
-    # Placeholders sites print where a name would be.
-    r"未知|佚名|匿名|不详|本站|本网|编辑部|最新|文章|网友|管理员|小编|admin|unknown|anonymous",
-    re.IGNORECASE,
 )
 
 
@@ -171,93 +146,6 @@ def _split_trailing_fields(value: str) -> tuple[str, list[str]]:
     pairs = zip(parts[1::2], parts[2::2])
     authors = [name for role, names in pairs if role in ("作者", "记者") for name in split_names(names)]
     return parts[0], authors
-
-
-def parse_byline(text: str) -> list[str]:
-    """Names in a byline such as ``记者 蔡宇丹``, ``（记者 张三 通讯员 李四）``, ``文/王五``.
-
-    The line must open with an author role and hold nothing but roles and names; names after
-    an editor or photographer role are not authors.  Anything else is not a byline: [].
-    """
-    core = _GLUED_ROLE.sub(r"\1 ", text.strip(" （）()【】[]"))
-    core = re.sub(r"^(文|图)/", r"\1 ", core)
-    tokens = [t for t in _BYLINE_SEPARATORS.split(core) if t]
-    if len(tokens) > 2 and _MEDIUM_BEFORE_ROLE.match(tokens[0]) and _BARE_WRITER.match(tokens[1]):
-        tokens = tokens[1:]
-    if not tokens or not _AUTHOR_ROLE.match(tokens[0]):
-        return []
-    names: list[str] = []
-    collecting = True
-    for position, token in enumerate(_join_latin(tokens[1:])):
-        if _AUTHOR_ROLE.match(token):
-            collecting = True
-        elif _OTHER_ROLE.match(token):
-            collecting = False
-        elif token.endswith("报道") and (names or position > 0):
-            continue  # "济南报道": where the report was filed from
-        elif not collecting:
-            continue
-        elif _looks_like_name(name := token.removesuffix("报道")):
-            if name not in names:
-                names.append(name)
-        elif names:
-            break  # the names are read; the line goes on ("记者 张三/文 受访者供图")
-        else:
-            return []
-    return names
-
-
-def _join_latin(tokens: list[str]) -> list[str]:
-    """ "John", "Smith" -> "John Smith": Latin names keep their spaces."""
-    joined: list[str] = []
-    for token in tokens:
-        if joined and re.fullmatch(r"[A-Za-z.'-]+", token) and re.fullmatch(r"[A-Za-z .'-]+", joined[-1]):
-            joined[-1] += " " + token
-        else:
-            joined.append(token)
-    return joined
-
-
-def strip_role(value: str) -> str:
-    """A raw author field without its role: "执笔人：李四 王五" -> "李四 王五"."""
-    # normalize_text, not normalize_paragraph: "作者：刘晓燕 孙浩" separates names by a space.
-    return _ROLE_PREFIX.sub("", normalize_text(value), count=1)
-
-
-def split_names(value: str | None) -> list[str]:
-    """Person names from a list such as ``张三、李四`` or ``张三 李四``; no roles, no places."""
-    if not value:
-        return []
-    value = re.sub(r"[（(【\[].*?[）)】\]]", " ", value).strip(" （）()【】[]")
-    names: list[str] = []
-    for piece in _NAME_LIST_SEPARATORS.split(value):
-        piece = piece.strip(" :：·.。")
-        latin = re.fullmatch(r"[A-Za-z][A-Za-z .'-]*", piece)
-        for position, token in enumerate([piece] if latin else _name_tokens(piece)):
-            if token.endswith("报道"):  # "蔡宇丹报道" is a name, "济南报道" after one is a place
-                if position > 0 or names:
-                    continue
-                token = token[: -len("报道")]
-            if _looks_like_name(token) and token not in names:
-                names.append(token)
-    return names
-
-
-def _name_tokens(piece: str) -> list[str]:
-    """Space-separated names, with a two-character name spaced out for layout kept whole:
-    "赵 培" is one name, "张三 李四" two."""
-    tokens = piece.split()
-    if len(tokens) == 2 and all(re.fullmatch(r"[\u4e00-\u9fff]", t) for t in tokens):
-        return ["".join(tokens)]
-    return tokens
-
-
-def _looks_like_name(name: str) -> bool:
-    if not name or _NOT_A_NAME.search(name):
-        return False
-    if re.fullmatch(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12}", name):
-        return True
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z .'-]{1,40}", name))
 
 
 # Containers whose class or id says they are not the article: share bars, QR codes, ads,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import re
 
-from qilucrawl.clean.boilerplate import is_boilerplate_line, parse_byline
+from qilucrawl.clean.boilerplate import is_boilerplate_line
+from qilucrawl.clean.bylines import parse_byline
 from qilucrawl.clean.text import ends_paragraph, ends_sentence, normalize_paragraph
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
 from qilucrawl.items import Image

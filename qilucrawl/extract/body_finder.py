@@ -1,0 +1,175 @@
+"""Which container of a page holds the article, and what to cut from it.
+
+For every container the best run of consecutive parts (child containers taken whole, and its
+own lines) is found by maximum subarray, and the container and run with the highest total is
+the body: the tightest element holding the prose wins, whether it is a modern ``<div>`` or a
+``<td>`` of a 1990s layout table that also holds a sidebar.  Share, ad and comment containers
+(by class or id) count against a run; link lists left inside are pruned; the lines before the
+article starts (title, date, byline) and from a "热门评论" / "相关新闻" heading on are taken out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qilucrawl.clean.boilerplate import is_noise_container
+from qilucrawl.extract.page_walk import LINK_DENSE, NOT_WORD, Block, Element, PageLines
+
+# A heading that starts what follows an article: comments, related articles, notices.
+_AFTER_ARTICLE = re.compile(
+    r"^[【\[]?(?:热门评论|最新评论|网友评论|精彩评论|评论区|我要评论|发表评论|我来说两句|相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|"
+    r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾)[】\]]?\s*[:：]?"
+    # a notice may name the site first: "振兴东北网版权与免责声明："
+    r"|^[【\[]?.{0,10}?(?:版权|侵权|免责|法律|郑重|特别)(?:与免责)?(?:声明|公告)[】\]]?\s*[:：]?$"
+)
+_SURE_BODY = 200  # a run worth this much is an article, not a stray blurb
+_HEAD_LINE = 30  # an unpunctuated line before the article this short is not part of it
+
+
+@dataclass(slots=True)
+class Body:
+    """The chosen container and the run of its parts that holds the article."""
+
+    element: Element
+    start: int  # first line of the run
+    end: int  # line after the run
+    score: float
+    depth: int
+    outside: list[tuple[Element | None, int, int]]  # parts before or after the run
+    screened: bool  # found with share/ad/comment containers counted against it
+
+
+def best_body(page: PageLines) -> Body | None:
+    """The container and the run of its parts with the highest total value.
+
+    A container's parts are its child block elements (whole) and the lines directly in it; the
+    best run of consecutive parts (maximum subarray) leaves out a sidebar, a headline list or
+    a copyright notice that shares a layout cell with the article.  On a tie the deeper
+    container wins: it holds the same article with less around it.  Share, ad and comment
+    containers count against a run, unless what is left is too little to be an article (a
+    site that names its article div "print" or "comment-box").
+    """
+    best: dict[bool, Body] = {}
+    for element, (start, end) in page.spans.items():
+        if end <= start:
+            continue
+        depth = page.depths[element]
+        parts = _parts(page, start, end, depth)
+        for screened in (False, True):
+            if screened and element in page.shadowed:
+                continue
+            score, first, last = _best_run([part[screened] for part in parts])
+            current = best.get(screened)
+            if score > 0 and (current is None or (score, depth) > (current.score, current.depth)):
+                outside = [part[2:] for i, part in enumerate(parts) if not first <= i <= last]
+                best[screened] = Body(element, parts[first][3], parts[last][4], score, depth, outside, screened)
+    screened, plain = best.get(True), best.get(False)
+    if screened is not None and (plain is None or screened.score * 4 >= plain.score or screened.score >= _SURE_BODY):
+        return screened
+    return plain
+
+
+def _parts(page: PageLines, start: int, end: int, depth: int) -> list[tuple[float, float, Element | None, int, int]]:
+    """(value, screened value, child element or None for a line of the container's own,
+    first line, end line) for each part of a container, in order."""
+    parts = []
+    index = start
+    blocks, spans, totals, noisy = page.blocks, page.spans, page.totals, page.noisy
+    while index < end:
+        path = blocks[index].path
+        if len(path) > depth + 1:
+            child = path[depth + 1]
+            stop = spans[child][1]
+            stats = totals[child]
+            parts.append((stats[0], -stats[1] if child in noisy else stats[3], child, index, stop))
+            index = stop
+        else:
+            value = blocks[index].value
+            parts.append((value, value, None, index, index + 1))
+            index += 1
+    return parts
+
+
+def _best_run(values: list[float]) -> tuple[float, int, int]:
+    """Maximum-sum run of consecutive values: (sum, first, last)."""
+    best, best_first, best_last = float("-inf"), 0, 0
+    running, first = 0.0, 0
+    for index, value in enumerate(values):
+        if running <= 0:
+            running, first = value, index
+        else:
+            running += value
+        if running > best:
+            best, best_first, best_last = running, first, index
+    return best, best_first, best_last
+
+
+def article_end(blocks: list[Block], start: int, end: int) -> int:
+    """Where the article stops: at a comments / related / notice heading once it has begun."""
+    total = sum(block.value for block in blocks[start:end] if block.value > 0)
+    seen = 0.0
+    for index in range(start, end):
+        block = blocks[index]
+        if len(block.text) <= 16 and _AFTER_ARTICLE.match(block.text) and seen * 4 > total:
+            return index
+        seen += max(block.value, 0.0)
+    return end
+
+
+def head_end(blocks: list[Block], start: int, end: int, title: str | None, used: set[int]) -> int:
+    """The first line of the article proper, after the title, date and byline lines."""
+    index = start
+    while index < min(end, start + 8):
+        block = blocks[index]
+        heading = block.text == title or index in used
+        label = block.value <= 0 and len(block.text) <= _HEAD_LINE
+        if not (heading or label):
+            break
+        index += 1
+    return index if index < end else start
+
+
+def cut(page: PageLines, body: Body, head: int, end: int, title: str | None) -> None:
+    """Take out of the container what is not the article: the parts outside the run, the
+    lines before the article starts and everything from where it stops."""
+    for element, first, _ in body.outside:
+        if element is None:
+            page.blocks[first].blank()
+        elif element.getparent() is not None:
+            element.drop_tree()
+    for index in [*range(body.start, head), *range(end, body.end)]:
+        page.blocks[index].blank()
+    for index in range(head, end):  # the headline repeated further down (a second layout)
+        if title and page.blocks[index].text == title:
+            page.blocks[index].blank()
+    if end < body.end:
+        doomed = []
+        for element in body.element.iterdescendants():
+            span = page.spans.get(element)
+            if span is not None and span[1] <= body.end and (span[0] > end or span[0] == end < span[1]):
+                doomed.append(element)
+        for element in doomed:
+            if element.getparent() is not None:
+                element.drop_tree()
+
+
+def prune(page: PageLines, body: Body, head: int, end: int) -> None:
+    """Take link lists (related articles, tags, page numbers) and, when the body was found with
+    them screened out, share/ad/comment containers out of the article's lines.  Only elements
+    inside those lines are candidates: a wrapper around the whole page is not a link list."""
+    article = sum(block.chars for block in page.blocks[head:end])
+    doomed = []
+    for element in body.element.iterdescendants():
+        span = page.spans.get(element)
+        inside = span is not None and head <= span[0] and span[1] <= end
+        stats = page.totals.get(element)
+        if inside and stats is not None and stats[1] >= 4 and stats[2] > stats[1] * LINK_DENSE and stats[0] < 0:
+            doomed.append(element)
+        elif body.screened and (inside or span is None) and is_noise_container(element):
+            chars = stats[1] if stats is not None else len(NOT_WORD.sub("", element.text_content()))
+            if chars * 2 < article:
+                doomed.append(element)
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
