@@ -108,6 +108,17 @@ class Seen:
 
 
 @dataclass(slots=True)
+class Filtered:
+    """An article read but not archived: its medium is not one of ``QILU_MEDIA``.  Remembered, so
+    a later run with the same selection does not fetch it again while it is listed unchanged."""
+
+    info_code: str
+    title: str | None
+    published_at: str | None
+    source: str | None
+
+
+@dataclass(slots=True)
 class Failure:
     """Something that could not be fetched or read: recorded, and the crawl goes on."""
 

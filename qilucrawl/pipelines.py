@@ -8,10 +8,10 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 
 from qilucrawl.extract import ExtractError, extract
-from qilucrawl.items import Article, Failure, Page, Seen
+from qilucrawl.items import Article, Failure, Filtered, Page, Seen
 from qilucrawl.lock import RunLock
 from qilucrawl.store import SaveCounts, Store
 
@@ -56,8 +56,8 @@ class MediaFilterPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article) and item.source not in self.media:
-            # Expected (the medium is known only once the text is read): not a warning.
-            raise DropItem(f"{item.info_code}: medium {item.source!r} not selected", log_level="DEBUG")
+            # Expected (the medium is known only once the text is read): remembered, not stored.
+            return Filtered(item.info_code or "", item.title, item.published_at, item.source)
         return item
 
 
@@ -104,6 +104,8 @@ class StorePipeline:
             self.failures.append(item)
         elif isinstance(item, Seen):
             self.counts.add(self._store().touch(item.info_codes, self.run_id))
+        elif isinstance(item, Filtered):
+            self.counts.add(self._store().remember_filtered([item], self.run_id))
         if len(self.articles) + len(self.failures) >= self.batch_size:
             self.flush()
         return item

@@ -30,7 +30,7 @@ from sqlite_utils import Database
 
 from qilucrawl.clean.article import FLAG_SHORT_BODY
 from qilucrawl.clean.dates import now_iso
-from qilucrawl.items import Article, Failure, Page
+from qilucrawl.items import Article, Failure, Filtered, Page
 from qilucrawl.search import (
     ASTRAL_HAN,
     fts_query,
@@ -42,7 +42,7 @@ from qilucrawl.search import (
     snippet,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _JSON_COLUMNS = ("tags", "authors", "images", "quality_flags")
 ARTICLE_COLUMNS: dict[str, type] = {
     "info_code": str,
@@ -71,6 +71,7 @@ ARTICLE_COLUMNS: dict[str, type] = {
 # When an article was last listed or fetched lives in the narrow `seen` table: updating it in
 # `articles` would rewrite the whole row, body and all, on every re-crawl.
 SEEN_COLUMNS = {"info_code": str, "last_seen_at": str, "last_seen_run": int}
+FILTERED_COLUMNS = {"info_code": str, "title": str, "published_at": str, "source": str, "run_id": int, "at": str}
 RUN_COUNTS = ("new", "updated", "unchanged", "failed", "skipped")
 
 
@@ -132,6 +133,8 @@ class Store:
                 self._create_v4()  # indexes with today's segment(): nothing for v5 to redo
             elif version == 4:
                 self._create_v5()
+            if version < 6:
+                self._create_v6()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
@@ -236,6 +239,10 @@ class Store:
         conn.executemany(_FTS_DELETE_SQL, [(key, segment_v4(title), segment_v4(body)) for key, title, body in affected])
         conn.executemany(_FTS_SQL, [(key, segment(title), segment(body)) for key, title, body in affected])
 
+    def _create_v6(self) -> None:
+        """``filtered``: articles read but not archived because their medium was not selected."""
+        self.db["filtered"].create(FILTERED_COLUMNS, pk="info_code", if_not_exists=True)
+
     def rebuild_search(self, chunk: int = 2000) -> int:
         """Index every stored article for search, anew; returns how many (a bulk loader's tool)."""
         conn = self.db.conn
@@ -320,6 +327,16 @@ class Store:
         counts = SaveCounts(skipped=len(info_codes))
         with self.db.atomic():
             self._seen(info_codes, now_iso(), run_id)
+            self.count_in_run(run_id, counts)
+        return counts
+
+    def remember_filtered(self, items: Sequence[Filtered], run_id: int | None) -> SaveCounts:
+        """Remember articles read but not archived (medium not selected); counted as skipped."""
+        counts = SaveCounts(skipped=len(items))
+        now = now_iso()
+        rows = [(i.info_code, i.title, i.published_at, i.source, run_id, now) for i in items if i.info_code]
+        with self.db.atomic():
+            self.db.conn.executemany(_FILTERED_SQL, rows)
             self.count_in_run(run_id, counts)
         return counts
 
@@ -599,6 +616,9 @@ _PAGE_SQL = (
     "INSERT OR IGNORE INTO pages (info_code, revision, part, url, status, content_type, fetched_at,"
     " sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_FILTERED_SQL = (
+    "INSERT OR REPLACE INTO filtered (info_code, title, published_at, source, run_id, at) VALUES (?, ?, ?, ?, ?, ?)"
+)
 _SEEN_SQL = (
     "INSERT INTO seen (info_code, last_seen_at, last_seen_run) VALUES (?, ?, ?)"
     " ON CONFLICT (info_code) DO UPDATE SET last_seen_at = excluded.last_seen_at,"
@@ -666,17 +686,31 @@ def _page_rows(article: Article) -> list[tuple]:
 def read_known(path: str | Path, info_codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
     """:meth:`Store.known` through a read-only connection (for spiders, which never write);
     an archive that does not exist yet knows nothing."""
+    return _read_pairs(path, "SELECT info_code, title, published_at FROM articles WHERE info_code IN ({})", info_codes)
+
+
+def read_filtered(
+    path: str | Path, info_codes: Sequence[str], media: Sequence[str]
+) -> dict[str, tuple[str | None, str | None]]:
+    """The same for articles read earlier and left out because their medium is not in ``media``."""
+    sql = "SELECT info_code, title, published_at FROM filtered WHERE info_code IN ({})"
+    sql += f" AND source NOT IN ({','.join('?' * len(media))})" if media else ""
+    return _read_pairs(path, sql, info_codes, list(media))
+
+
+def _read_pairs(
+    path: str | Path, sql: str, info_codes: Sequence[str], extra: list[str] | None = None
+) -> dict[str, tuple[str | None, str | None]]:
     if not Path(path).exists():
         return {}
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
     try:
         found: dict[str, tuple[str | None, str | None]] = {}
         for chunk in _chunks(list(dict.fromkeys(info_codes)), 500):
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT info_code, title, published_at FROM articles WHERE info_code IN ({marks})"
-            found.update((code, (title, published)) for code, title, published in conn.execute(sql, chunk))
+            rows = conn.execute(sql.format(",".join("?" * len(chunk))), [*chunk, *(extra or [])])
+            found.update((code, (title, published)) for code, title, published in rows)
         return found
-    except sqlite3.OperationalError:  # no articles table yet
+    except sqlite3.OperationalError:  # no such table yet
         return {}
     finally:
         conn.close()

@@ -159,6 +159,19 @@ def test_media_option_restricts_the_archive(crawl_feed, db_path):
     assert len(rows(db_path, "SELECT 1 FROM articles")) == sum(a.expect["source"] == "齐鲁网" for a in GOOD)
 
 
+def test_an_article_left_out_for_its_medium_is_not_fetched_again(crawl_feed, db_path, demo_server):
+    crawl_feed("--media", "齐鲁网")
+    left_out = rows(db_path, "SELECT info_code, source FROM filtered")
+    assert left_out and all(r["source"] != "齐鲁网" for r in left_out)
+    before = len(demo_server.site.text_requests())
+    crawl_feed("--media", "齐鲁网")
+    failed = {r["info_code"] for r in rows(db_path, "SELECT info_code FROM failures WHERE stage != 'list'")}
+    assert set(demo_server.site.text_requests()[before:]) <= failed  # neither stored nor left-out ones
+    crawl_feed()  # without the selection, the left-out ones are archived
+    sources = {r["source"] for r in rows(db_path, "SELECT source FROM articles")}
+    assert {r["source"] for r in left_out} <= sources
+
+
 def test_polite_by_default_identifies_itself_and_reads_robots(crawl_feed, demo_server):
     crawl_feed()
     assert "/robots.txt" in demo_server.site.requests

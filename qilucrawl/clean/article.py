@@ -13,7 +13,7 @@ from datetime import date
 
 from qilucrawl.clean import dates
 from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate
-from qilucrawl.clean.bylines import split_names, strip_role
+from qilucrawl.clean.bylines import lead_credit, split_names, strip_role, trailing_credit
 from qilucrawl.clean.html import Block, blocks_from_html, render
 from qilucrawl.clean.media import (
     ROLLING_CATEGORY,
@@ -59,7 +59,7 @@ def build_article(raw: RawArticle, page: Page | None = None) -> Article:
         source=source,
         category=category_slug(source) if source else _rolling(raw, entry, ROLLING_CATEGORY),
         tags=_tags(source, raw, entry),
-        authors=_authors(raw, facts),
+        authors=_authors(raw, facts, blocks),
         body_html=body_html,
         body_text=body_text,
         images=images,
@@ -169,14 +169,27 @@ def _is_rolling(raw: RawArticle, entry: ListEntry | None) -> bool:
     return entry.rolling if entry else raw.rolling
 
 
-def _authors(raw: RawArticle, facts: BodyFacts) -> list[str]:
+def _authors(raw: RawArticle, facts: BodyFacts, blocks: list[Block]) -> list[str]:
     names: list[str] = []
     for value in raw.authors:
         for name in split_names(strip_role(value)):
             if name not in names:
                 names.append(name)
     names += [name for name in facts.authors if name not in names]
-    return names
+    return names or _credited(blocks)
+
+
+def _credited(blocks: list[Block]) -> list[str]:
+    """Authors credited inside the body: at the start of its first paragraphs
+    (``本报讯（记者 李明 王芳）…``), else closing its last ones (``…。（常书香 马丹阳）``)."""
+    paragraphs = [block.text for block in blocks if block.kind == "p"]
+    for text in paragraphs[:2]:
+        if names := lead_credit(text):
+            return names
+    for text in reversed(paragraphs[-2:]):
+        if names := trailing_credit(text):
+            return names
+    return []
 
 
 def _quality_flags(article: Article, flags: list[str]) -> list[str]:

@@ -37,9 +37,19 @@ _TRAILING_EDITOR = re.compile(
 )
 _NOISE = re.compile(
     r"打印本页|关闭窗口|【纠错】|我要纠错|字号[:：]?\s*大\s*中\s*小|责任编辑[:：]|"
-    r"^返回\S{0,8}$|^【?返回(?:顶部|首页|列表|目录)】?$|^上一篇|^下一篇|版权所有|未经授权|禁止转载|"
-    r"^点击(?:进入|查看|阅读)|^\[?查看原文\]?$|^更多精彩"
+    r"^(?:【?返回\S{0,8}?】?\s*)+$|^上一篇|^下一篇|版权所有|未经授权|禁止转载|"
+    r"^点击(?:进入|查看|阅读)|^\[?查看原文\]?$|^更多精彩|"
+    # a stock-quote box under a syndicated body
+    r"最新价\s*[:：]|涨跌幅\s*[:：]|查看行情"
 )
+# Notices about the platform, not the news: a line opening with a notice's label, or saying what
+# only such notices say ("仅代表作者本人观点", "用户上传并发布"), whatever its length.
+_NOTICE = re.compile(
+    r"^[【\[（(]?\s*(?:免责|平台|特别|版权|郑重|法律)?声明\s*[】\]）)]?\s*[:：]|^[【\[]?风险提示[】\]]?\s*[:：]|"
+    r"仅代表作者(?:本人|个人)?(?:的)?(?:观点|立场)|不构成(?:任何)?投资建议|用户上传并发布|仅提供信息存储(?:空间)?服务|"
+    r"如有侵权[，,]?\s*请(?:与我们)?联系|不代表本(?:站|网|平台)(?:的)?(?:观点|立场)"
+)
+_NOTICE_MAX = 300
 # An image captioned like this is a QR code ("扫一扫，下载客户端"), whatever its file is called.
 _QR_CAPTION = re.compile(r"扫一扫|扫描二维码|二维码|长按识别|扫码")
 _RELATED = re.compile(
@@ -72,6 +82,9 @@ def split_boilerplate(blocks: list[Block]) -> tuple[list[Block], BodyFacts]:
             facts.removed.append(block.caption)  # the line after an end-of-article icon
             block.caption = None
         text = _cut_trailing_editor(block, facts)
+        if block.kind in ("p", "li", "quote") and len(text) <= _NOTICE_MAX and _NOTICE.search(text):
+            facts.removed.append(text)
+            continue
         if block.kind in ("img", "table") or (len(text) > _SHORT and not skipping_related):
             skipping_related = False
             kept.append(block)

@@ -30,7 +30,7 @@ _GLUED_ROLE = re.compile(r"(记者|通讯员|作者|实习生|撰文|评论员|�
 _BYLINE_SEPARATORS = re.compile(r"[\s:：/|丨,，、;；]+")
 _NAME_LIST_SEPARATORS = re.compile(r"[、，,;；/|丨]+|\s+(?:和|及|与)\s+")
 _NOT_A_NAME = re.compile(
-    r"\d|报道|发自|电|讯|综合|整理|整合|编译|消息|日|报|网|编辑|审核|摄|图|了|到|的|获悉|采访|发现|看到|走访|"
+    r"\d|报道|发自|电|讯|综合|整理|整合|编译|社|中心|消息|日|报|网|编辑|审核|摄|图|了|到|的|获悉|采访|发现|看到|走访|"
     r"表示|介绍|说|从|对|是|在|这|我|你|他们|记者|通讯员|作者|评论员|实习生|执笔|撰稿|特约|"
     # Placeholders sites print where a name would be.
     r"未知|佚名|匿名|不详|本站|本网|编辑部|最新|文章|网友|管理员|小编|admin|unknown|anonymous",

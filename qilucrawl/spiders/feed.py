@@ -25,7 +25,7 @@ from qilucrawl.clean.media import normalize_media
 from qilucrawl.clean.text import clean_title
 from qilucrawl.items import FEED_TEXT, INFO_CODE, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
-from qilucrawl.store import read_known
+from qilucrawl.store import read_filtered, read_known
 
 LIST_PATHS = {
     "market": "/information/newmarket/web/webapi?marketType={n}&count={count}",
@@ -105,11 +105,12 @@ class FeedSpider(scrapy.Spider):
             yield item
 
     async def _texts(self) -> AsyncIterator[Any]:
-        wanted, problems = select_entries(self.entries.values(), self.settings.getlist("QILU_MEDIA"))
+        wanted, problems = select_entries(self.entries.values())
         for problem in problems:
             yield self._failure(problem)
         if not self.settings.getbool("QILU_REFETCH"):
-            wanted, unchanged = split_known(wanted, self.settings.get("QILU_DB_PATH"))
+            media = self.settings.getlist("QILU_MEDIA")
+            wanted, unchanged = split_known(wanted, self.settings.get("QILU_DB_PATH"), media)
             if unchanged:
                 yield Seen(unchanged)
         text_base, share_base = self._base("QILU_FEED_TEXT_BASE_URL"), self._base("QILU_FEED_SHARE_BASE_URL")
@@ -255,10 +256,9 @@ def merge_entry(entries: dict[str, ListEntry], entry: ListEntry) -> None:
     known.rolling = known.rolling and entry.rolling
 
 
-def select_entries(entries: Any, media: list[str]) -> tuple[list[ListEntry], list[Failure]]:
+def select_entries(entries: Any) -> tuple[list[ListEntry], list[Failure]]:
     """Entries worth fetching; items with no title or no usable time are failures."""
     wanted, failures = [], []
-    selected = set(media)
     for entry in entries:
         problem = None
         if not clean_title(entry.title):
@@ -269,22 +269,26 @@ def select_entries(entries: Any, media: list[str]) -> tuple[list[ListEntry], lis
             problem = f"list item time {entry.published[:40]!r} unusable ({', '.join(parsed.flags)})"
         if problem:
             failures.append(Failure(url=entry.list_url or "", reason=problem, stage="list", info_code=entry.info_code))
-        elif not selected or entry.media in selected or entry.media is None:
+        else:  # the medium is the body's source line, else the list's: known once the text is read
             wanted.append(entry)
     return wanted, failures
 
 
-def split_known(entries: list[ListEntry], db_path: str | None) -> tuple[list[ListEntry], list[str]]:
-    """(to fetch, stored unchanged): an article stored with the same title and time is not refetched."""
+def split_known(
+    entries: list[ListEntry], db_path: str | None, media: list[str] | None = None
+) -> tuple[list[ListEntry], list[str]]:
+    """(to fetch, stored unchanged): an article stored with the same title and time is not
+    refetched, nor one read earlier and left out for its medium (``media`` selected)."""
     if not db_path or not entries:
         return entries, []
-    stored = read_known(db_path, [e.info_code for e in entries])
+    codes = [e.info_code for e in entries]
+    stored = read_known(db_path, codes)
+    left_out = read_filtered(db_path, codes, media) if media else {}
     fetch, unchanged = [], []
     for entry in entries:
-        known = stored.get(entry.info_code)
-        title = clean_title(entry.title)
-        if known is not None and known == (title, parse_datetime(entry.published).iso):
+        listed = (clean_title(entry.title), parse_datetime(entry.published).iso)
+        if stored.get(entry.info_code) == listed:
             unchanged.append(entry.info_code)
-        else:
+        elif left_out.get(entry.info_code) != listed:
             fetch.append(entry)
     return fetch, unchanged
