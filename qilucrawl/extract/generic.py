@@ -12,7 +12,7 @@ from __future__ import annotations
 import lxml.etree
 
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
-from qilucrawl.extract.body_finder import article_end, best_body, cut, head_end, prune
+from qilucrawl.extract.body_finder import Body, article_end, best_body, cut, head_end, prune
 from qilucrawl.extract.page_meta import (
     MetaLines,
     json_ld,
@@ -23,7 +23,7 @@ from qilucrawl.extract.page_meta import (
     publish_time,
     title_of,
 )
-from qilucrawl.extract.page_walk import STRIP_TAGS, adopt_strays, walk
+from qilucrawl.extract.page_walk import STRIP_TAGS, Element, PageLines, adopt_strays, walk
 
 NAME = "generic"
 VERSION = "V1"
@@ -43,11 +43,10 @@ class GenericParser:
         linked = json_ld(root)
         adopt_strays(root)
         lxml.etree.strip_elements(root, *STRIP_TAGS, with_tail=False)
-        page = walk(root)
-        title, title_at = title_of(root, meta, linked, page)
-        chosen = best_body(page)
+        page, chosen = _visible_or_revealed(root)
         if chosen is None:
             raise ExtractError("no text on the page")
+        title, title_at = title_of(root, meta, linked, page, chosen.start)
         start, end = chosen.start, article_end(page.blocks, chosen.start, chosen.end)
         if title is None:
             title, title_at = line_before(page.blocks, start)
@@ -67,3 +66,21 @@ class GenericParser:
             base_url=doc.url,
             known_lines=[page.blocks[i].text for i in sorted(facts.used) if head <= i < end],
         )
+
+
+# Less than this is no article (a "加载中" skeleton, a login prompt): the text a script reveals may be.
+_MIN_VISIBLE = 40
+
+
+def _visible_or_revealed(root: Element) -> tuple[PageLines, Body | None]:
+    """The page's lines and body as shown; or, when what is shown holds no article, with the
+    text inline styles hide (``display:none`` until a script reveals it) read too."""
+    page = walk(root)
+    chosen = best_body(page)
+    if chosen is not None and chosen.score >= _MIN_VISIBLE:
+        return page, chosen
+    revealed = walk(root, show_hidden=True)
+    found = best_body(revealed)
+    if found is not None and (chosen is None or found.score > chosen.score):
+        return revealed, found
+    return page, chosen

@@ -21,6 +21,8 @@ _META_LINE_MAX = 120  # lines holding time, byline or source are short
 _NEAR_TITLE = 12  # lines after the title searched for time, byline and source
 _BODY_EDGE = 6  # lines at each end of the body searched too
 _TITLE_MAX = 120
+_NAME_ONLY = 8  # a page title part no longer than this names a site or section, not an article
+_HEAD_PROSE = 30  # a punctuated line worth this much is the article's text, not its head
 _AFTER_BODY = 4  # lines after the body searched for a closing byline or date line
 _REGION_MAX = 400
 
@@ -138,12 +140,14 @@ def meta_authors(meta: dict[str, str], linked: dict[str, str]) -> list[str]:
 
 
 def title_of(
-    root: Element, meta: dict[str, str], linked: dict[str, str], page: PageLines
+    root: Element, meta: dict[str, str], linked: dict[str, str], page: PageLines, body_start: int | None = None
 ) -> tuple[str | None, int | None]:
     """The article title and the index of the line showing it (None: only ``<title>`` has it).
 
     The title is the longest line of the page that ``<title>`` or og:title repeats (headings
     first); a line much shorter than the title's main part (a section name) does not count.
+    Where they name only the site or a section ("东岳网-首页", "新闻中心"), the page's main
+    heading just above the body (a heading, or an element classed as a title) is the title.
     """
     page_title = normalize_paragraph(root.findtext(".//title"))
     named = [normalize_paragraph(meta.get(key) or linked.get(key)) for key in _META_TITLE]
@@ -164,9 +168,19 @@ def title_of(
     # "标题_频道" is the page title again when "标题" is a line of its own.
     for text in [t for t in found if any(_adds_site(t, other) for other in found)]:
         del found[text]
+    headline = _headline_above(page.blocks, body_start) if body_start is not None else None
     if found:
         text, (_, index) = max(found.items(), key=lambda item: (item[1][0], -item[1][1]))
+        # A page title that is this short line and nothing more names a site or section.
+        generic = text in (page_title, *named) and len(text) <= _NAME_ONLY
+        if headline is not None and headline[1] > index and headline[0] != text and generic:
+            return headline
         return text, index
+    if headline is not None:
+        # The page's main heading, unless it is the page title with more around it ("原创" + the
+        # title: a badge); a page title that is not in it is the site's name.
+        inner = [ref for ref in (*named, page_title) if ref and len(ref) >= 4 and ref in headline[0]]
+        return (inner[0], headline[1]) if inner else headline
     for text in named:
         if text:
             return text, _find_block(page.blocks, text)
@@ -176,6 +190,38 @@ def title_of(
         if 4 <= len(text) <= _TITLE_MAX:
             return text, _find_block(page.blocks, text)
     return page_title or None, None
+
+
+# Class or id words of an element holding a headline ("article-title", "tit", "news_biaoti").
+_HEADLINE_WORD = re.compile(r"(?:^|[\s_-])(?:tit|title|headline|biaoti|bt)(?:$|[\s_\d-])", re.IGNORECASE)
+_NOT_HEADLINE_WORD = re.compile(r"sub|fu|vice|small|side|list|nav", re.IGNORECASE)
+
+
+def _headline_above(blocks: list[Block], start: int) -> tuple[str, int] | None:
+    """The heading nearest above the body's first paragraph: a line in ``<h1>``–``<h3>`` or in
+    an element whose class or id says title, that is no field line, date or link list."""
+    found = None
+    for index in range(max(0, start - _NEAR_TITLE), min(len(blocks), start + 3)):
+        block, text = blocks[index], blocks[index].text
+        if block.value > _HEAD_PROSE and _SENTENCE.search(text):
+            break  # the article has begun
+        fits = 4 <= len(text) <= _TITLE_MAX and block.links <= block.chars * LINK_DENSE
+        if fits and _is_headline(block) and not _has_date(text) and not _FIELD.search(text):
+            found = (text, index)
+    return found
+
+
+def _is_headline(block: Block) -> bool:
+    owner = block.owner
+    if owner.tag in ("h1", "h2", "h3"):
+        return True
+    for element in (owner, owner.getparent()):
+        if element is None:
+            continue
+        words = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if _HEADLINE_WORD.search(words) and not _NOT_HEADLINE_WORD.search(words):
+            return True
+    return False
 
 
 def _site_part(text: str, title: str) -> bool:

@@ -114,9 +114,9 @@ def adopt_strays(root: Element) -> None:
                 body.append(child)
 
 
-def walk(root: Element) -> PageLines:
+def walk(root: Element, show_hidden: bool = False) -> PageLines:
     page = PageLines()
-    walker = _Walker(page)
+    walker = _Walker(page, show_hidden)
     walker.walk(root, False)
     walker.flush()
     totals, noisy = page.totals, page.noisy
@@ -142,9 +142,10 @@ def walk(root: Element) -> PageLines:
 class _Walker:
     """Cuts the tree into lines and gives each line's value to the element that owns it."""
 
-    __slots__ = ("chars", "links", "page", "parts", "shade", "slots", "stack")
+    __slots__ = ("chars", "links", "page", "parts", "shade", "show_hidden", "slots", "stack")
 
-    def __init__(self, page: PageLines) -> None:
+    def __init__(self, page: PageLines, show_hidden: bool = False) -> None:
+        self.show_hidden = show_hidden  # read what inline styles hide too
         self.page = page
         self.stack: list[Element] = []
         self.parts: list[str] = []
@@ -156,7 +157,7 @@ class _Walker:
     def walk(self, element: Element, in_link: bool) -> None:
         """One call per element (recursion depth = tree depth, which libxml2 caps at 255)."""
         tag = element.tag
-        if isinstance(tag, str) and tag not in _UNSEEN and not _hidden(element):
+        if isinstance(tag, str) and tag not in _UNSEEN and (self.show_hidden or not _hidden(element)):
             if tag == "br" or tag == "img":
                 self.flush()
             else:
