@@ -24,6 +24,11 @@ _AFTER_ARTICLE = re.compile(
     r"|^[【\[]?.{0,10}?(?:版权|侵权|免责|法律|郑重|特别)(?:与免责)?(?:声明|公告)[】\]]?\s*[:：]?$"
 )
 _SURE_BODY = 200  # a run worth this much is an article, not a stray blurb
+_UNDER_TITLE = 12  # lines under the title searched for the article's first paragraph
+_PROSE_LINE = 20  # a line worth this much is prose
+# A run that repeats this share of the title's character pairs is about it; one below, not.
+_ON_TOPIC = 0.3
+_DIP = 0.5  # of the lead's own value: how deep a dip a run under the title may cross
 _HEAD_LINE = 30  # an unpunctuated line before the article this short is not part of it
 
 
@@ -40,7 +45,7 @@ class Body:
     screened: bool  # found with share/ad/comment containers counted against it
 
 
-def best_body(page: PageLines) -> Body | None:
+def best_body(page: PageLines, title: str | None = None, title_at: int | None = None) -> Body | None:
     """The container and the run of its parts with the highest total value.
 
     A container's parts are its child block elements (whole) and the lines directly in it; the
@@ -49,25 +54,95 @@ def best_body(page: PageLines) -> Body | None:
     container wins: it holds the same article with less around it.  Share, ad and comment
     containers count against a run, unless what is left is too little to be an article (a
     site that names its article div "print" or "comment-box").
+
+    An article is about its headline: when the best run says nothing of the title and the
+    text right under the title does, that text is the body, however short (a flash beside a
+    membership pop-up, an "about us" box or a cookie notice).
     """
+    lead = _first_prose(page.blocks, title_at) if title else None
+    # Runs through the lead, inside the article's container: the smallest holding title and lead.
+    around = _article_containers(page.blocks, title_at, lead) if lead is not None else set()
     best: dict[bool, Body] = {}
+    near: dict[bool, Body] = {}
     for element, (start, end) in page.spans.items():
         if end <= start:
             continue
         depth = page.depths[element]
         parts = _parts(page, start, end, depth)
+        through = None
+        if element in around:
+            through = next((i for i, part in enumerate(parts) if part[3] <= lead < part[4]), None)
         for screened in (False, True):
             if screened and element in page.shadowed:
                 continue
-            score, first, last = _best_run([part[screened] for part in parts])
-            current = best.get(screened)
-            if score > 0 and (current is None or (score, depth) > (current.score, current.depth)):
-                outside = [part[2:] for i, part in enumerate(parts) if not first <= i <= last]
-                best[screened] = Body(element, parts[first][3], parts[last][4], score, depth, outside, screened)
-    screened, plain = best.get(True), best.get(False)
+            values = [part[screened] for part in parts]
+            _keep(best, screened, element, parts, depth, *_best_run(values))
+            if through is not None:
+                _keep(near, screened, element, parts, depth, *_best_run_through(values, through))
+    chosen = _pick(best)
+    if chosen is None or lead is None or chosen.start <= lead < chosen.end:
+        return chosen
+    under = _pick(near)
+    if under is not None and _about(page, under, title) >= _ON_TOPIC > _about(page, chosen, title):
+        return under
+    return chosen
+
+
+def _keep(
+    found: dict[bool, Body],
+    screened: bool,
+    element: Element,
+    parts: list,
+    depth: int,
+    score: float,
+    first: int,
+    last: int,
+) -> None:
+    current = found.get(screened)
+    if score > 0 and (current is None or (score, depth) > (current.score, current.depth)):
+        outside = [part[2:] for i, part in enumerate(parts) if not first <= i <= last]
+        found[screened] = Body(element, parts[first][3], parts[last][4], score, depth, outside, screened)
+
+
+def _pick(found: dict[bool, Body]) -> Body | None:
+    screened, plain = found.get(True), found.get(False)
     if screened is not None and (plain is None or screened.score * 4 >= plain.score or screened.score >= _SURE_BODY):
         return screened
     return plain
+
+
+def _first_prose(blocks: list[Block], title_at: int | None) -> int | None:
+    """The first line of prose under the title (the article's first paragraph, as laid out)."""
+    if title_at is None:
+        return None
+    for index in range(title_at + 1, min(len(blocks), title_at + 1 + _UNDER_TITLE)):
+        if blocks[index].value >= _PROSE_LINE:
+            return index
+    return None
+
+
+def _article_containers(blocks: list[Block], title_at: int | None, lead: int) -> set[Element]:
+    """The lead's containers from the smallest one that also holds the title down."""
+    lead_path = blocks[lead].path
+    title_path = blocks[title_at].path if title_at is not None else ()
+    shared = 0
+    while shared < min(len(lead_path), len(title_path)) and lead_path[shared] is title_path[shared]:
+        shared += 1
+    return set(lead_path[max(shared - 1, 0) :])
+
+
+def _about(page: PageLines, body: Body, title: str | None) -> float:
+    """Share of the title's character pairs that the run's text repeats."""
+    pairs = _pairs(title or "")
+    if not pairs:
+        return 1.0
+    text = "".join(block.text for block in page.blocks[body.start : body.end])
+    return sum(1 for pair in pairs if pair in text) / len(pairs)
+
+
+def _pairs(text: str) -> set[str]:
+    letters = NOT_WORD.sub("", text)
+    return {letters[i : i + 2] for i in range(len(letters) - 1)}
 
 
 def _parts(page: PageLines, start: int, end: int, depth: int) -> list[tuple[float, float, Element | None, int, int]]:
@@ -103,6 +178,31 @@ def _best_run(values: list[float]) -> tuple[float, int, int]:
         if running > best:
             best, best_first, best_last = running, first, index
     return best, best_first, best_last
+
+
+def _best_run_through(values: list[float], index: int) -> tuple[float, int, int]:
+    """The best run of consecutive values that includes ``values[index]`` and crosses no dip
+    deeper than half of that value (text beyond a sidebar or a link list is another story's):
+    (sum, first, last)."""
+    core = values[index]
+    if core <= 0:
+        return core, index, index
+    floor = -core * _DIP
+    left, first, running = 0.0, index, 0.0
+    for position in range(index - 1, -1, -1):
+        running += values[position]
+        if running < floor:
+            break
+        if running > left:
+            left, first = running, position
+    right, last, running = 0.0, index, 0.0
+    for position in range(index + 1, len(values)):
+        running += values[position]
+        if running < floor:
+            break
+        if running > right:
+            right, last = running, position
+    return core + left + right, first, last
 
 
 def article_end(blocks: list[Block], start: int, end: int) -> int:

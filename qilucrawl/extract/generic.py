@@ -43,7 +43,7 @@ class GenericParser:
         linked = json_ld(root)
         adopt_strays(root)
         lxml.etree.strip_elements(root, *STRIP_TAGS, with_tail=False)
-        page, chosen = _visible_or_revealed(root)
+        page, chosen = _visible_or_revealed(root, meta, linked)
         if chosen is None:
             raise ExtractError("no text on the page")
         title, title_at = title_of(root, meta, linked, page, chosen.start)
@@ -72,15 +72,15 @@ class GenericParser:
 _MIN_VISIBLE = 40
 
 
-def _visible_or_revealed(root: Element) -> tuple[PageLines, Body | None]:
+def _visible_or_revealed(root: Element, meta: dict[str, str], linked: dict[str, str]) -> tuple[PageLines, Body | None]:
     """The page's lines and body as shown; or, when what is shown holds no article, with the
     text inline styles hide (``display:none`` until a script reveals it) read too."""
     page = walk(root)
-    chosen = best_body(page)
+    chosen = best_body(page, *title_of(root, meta, linked, page))
     if chosen is not None and chosen.score >= _MIN_VISIBLE:
         return page, chosen
     revealed = walk(root, show_hidden=True)
-    found = best_body(revealed)
+    found = best_body(revealed, *title_of(root, meta, linked, revealed))
     if found is not None and (chosen is None or found.score > chosen.score):
         return revealed, found
     return page, chosen
