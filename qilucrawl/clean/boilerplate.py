@@ -166,7 +166,9 @@ def _split_trailing_fields(value: str) -> tuple[str, list[str]]:
 _NOISE_CONTAINER = re.compile(
     r"(?:^|[\s_-])(?:share|bdshare|qrcode|qr|erweima|ewm|weixin|wechat|related|relate|xgyd|"
     r"xgxw|recommend|tuijian|ad|ads|advert|advertisement|banner|comment|comments|pinglun|"
-    r"footer|copyright|breadcrumb|crumb|print|toolbar|tool|pages?nav|pagination)(?:$|[\s_-]|\d)",
+    r"footer|copyright|breadcrumb|crumb|print|toolbar|tool|pages?nav|pagination|"
+    # pop-ups, consent and membership layers, FAQs, "about us" boxes: never the article
+    r"modal|popup|pop|dialog|overlay|mask|cookie|consent|vip|paywall|login|faq|about)(?:$|[\s_-]|\d)",
     re.IGNORECASE,
 )
 

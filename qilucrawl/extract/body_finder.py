@@ -19,7 +19,7 @@ from qilucrawl.extract.page_walk import LINK_DENSE, NOT_WORD, Block, Element, Pa
 # A heading that starts what follows an article: comments, related articles, notices.
 _AFTER_ARTICLE = re.compile(
     r"^[【\[]?(?:热门评论|最新评论|网友评论|精彩评论|评论区|我要评论|发表评论|我来说两句|相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|"
-    r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾)[】\]]?\s*[:：]?"
+    r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾|常见问题|常见问答|热点问答|相关问答)[】\]]?\s*[:：]?"
     # a notice may name the site first: "振兴东北网版权与免责声明："
     r"|^[【\[]?.{0,10}?(?:版权|侵权|免责|法律|郑重|特别)(?:与免责)?(?:声明|公告)[】\]]?\s*[:：]?$"
 )
@@ -79,10 +79,10 @@ def best_body(page: PageLines, title: str | None = None, title_at: int | None = 
             _keep(best, screened, element, parts, depth, *_best_run(values))
             if through is not None:
                 _keep(near, screened, element, parts, depth, *_best_run_through(values, through))
-    chosen = _pick(best)
+    chosen = _pick(best, lead)
     if chosen is None or lead is None or chosen.start <= lead < chosen.end:
         return chosen
-    under = _pick(near)
+    under = _pick(near, lead)
     if under is not None and _about(page, under, title) >= _ON_TOPIC > _about(page, chosen, title):
         return under
     return chosen
@@ -104,9 +104,14 @@ def _keep(
         found[screened] = Body(element, parts[first][3], parts[last][4], score, depth, outside, screened)
 
 
-def _pick(found: dict[bool, Body]) -> Body | None:
+def _pick(found: dict[bool, Body], lead: int | None = None) -> Body | None:
+    """The run found with share/ad/comment/pop-up containers counted against it, unless too
+    little is left to be an article and it does not hold the first paragraph under the title."""
     screened, plain = found.get(True), found.get(False)
-    if screened is not None and (plain is None or screened.score * 4 >= plain.score or screened.score >= _SURE_BODY):
+    if screened is None:
+        return plain
+    holds_lead = lead is not None and screened.start <= lead < screened.end
+    if plain is None or holds_lead or screened.score * 4 >= plain.score or screened.score >= _SURE_BODY:
         return screened
     return plain
 
