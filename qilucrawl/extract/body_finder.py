@@ -222,6 +222,31 @@ def article_end(blocks: list[Block], start: int, end: int) -> int:
     return end
 
 
+# The lines closing a notice or announcement: its attachments, the issuing body, the date.
+_ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]")
+_ISSUER = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,28}(?:局|委员会|委|办公室|办|政府|公司|中心|协会|学会|学校|大学|学院|医院|银行|集团|"
+    r"部|厅|院|所|站|社|处|室|小组|指挥部|联合会|基金会|研究会|商会|管理处)$"
+)
+_DATE_LINE = re.compile(r"^(?:19|20)\d\d\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})$")
+_CLOSING_LINES = 6
+
+
+def closing_end(body: Body, blocks: list[Block], end: int) -> int:
+    """Where the article ends once the lines closing a notice are in: a run of prose stops at
+    its last sentence, but "附件：…", the issuing body and the date that follow belong to it."""
+    stop = end
+    while stop < min(len(blocks), end + _CLOSING_LINES) and body.element in blocks[stop].path:
+        text = blocks[stop].text
+        if not (_ATTACHMENT.match(text) and len(text) <= 60 or _ISSUER.match(text) or _DATE_LINE.match(text)):
+            break
+        stop += 1
+    if stop > end:  # the lines were outside the run: they stay
+        body.outside = [part for part in body.outside if not end <= part[1] < stop]
+        body.end = max(body.end, stop)
+    return stop
+
+
 def head_end(blocks: list[Block], start: int, end: int, title: str | None, used: set[int]) -> int:
     """The first line of the article proper, after the title, date and byline lines."""
     index = start
@@ -245,7 +270,9 @@ def cut(page: PageLines, body: Body, head: int, end: int, title: str | None) -> 
             element.drop_tree()
     for index in [*range(body.start, head), *range(end, body.end)]:
         page.blocks[index].blank()
-    for index in range(head, end):  # the headline repeated further down (a second layout)
+    for index in range(head, end):  # the headline repeated above the text (a second layout) ...
+        if page.blocks[index].value >= _PROSE_LINE:
+            break  # ... not a sub-head that repeats it inside the text
         if title and page.blocks[index].text == title:
             page.blocks[index].blank()
     if end < body.end:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import lxml.etree
 
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
-from qilucrawl.extract.body_finder import Body, article_end, best_body, cut, head_end, prune
+from qilucrawl.extract.body_finder import Body, article_end, best_body, closing_end, cut, head_end, prune
 from qilucrawl.extract.page_meta import (
     MetaLines,
     json_ld,
@@ -48,6 +48,8 @@ class GenericParser:
             raise ExtractError("no text on the page")
         title, title_at = title_of(root, meta, linked, page, chosen.start)
         start, end = chosen.start, article_end(page.blocks, chosen.start, chosen.end)
+        if end == chosen.end:
+            end = closing_end(chosen, page.blocks, end)
         if title is None:
             title, title_at = line_before(page.blocks, start)
         facts = MetaLines(page.blocks, start, end, title_at if title_at is not None else start)
