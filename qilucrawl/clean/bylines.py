@@ -19,15 +19,15 @@ _MEDIUM_PREFIX = r"[\u4e00-\u9fff·]{0,12}?"
 _AUTHOR_ROLE = re.compile(rf"^(?:{_MEDIUM_PREFIX}{_WRITERS}|文|文字|文/图|图/文)$")
 # A raw author field's leading role: "作者：张三", "本报记者 李四"; "文" only with a separator
 # after it ("文静" is a name).
-_ROLE_PREFIX = re.compile(rf"^(?:{_MEDIUM_PREFIX}{_WRITERS}\s*[:：/|丨]?\s*|文(?:\s*[:：/|丨]\s*|\s+))")
+_ROLE_PREFIX = re.compile(rf"^(?:{_MEDIUM_PREFIX}{_WRITERS}\s*[:：/|｜丨]?\s*|文(?:\s*[:：/|｜丨]\s*|\s+))")
 _OTHER_ROLE = re.compile(
     r"^[\u4e00-\u9fff·]{0,12}?(?:编辑|责编|审核|审校|校对|监制|统筹|摄影|摄|图片?|供图|视频|剪辑|设计|制图|海报|翻译|编译)$"
 )
 # "齐鲁晚报·齐鲁壹点 记者 张三": a medium's name, then a bare role.
-_MEDIUM_BEFORE_ROLE = re.compile(r"^[\u4e00-\u9fff·]{1,12}(?:报|社|网|台|壹点|新闻|客户端|频道)$")
+_MEDIUM_BEFORE_ROLE = re.compile(r"^[\u4e00-\u9fff·]{1,12}(?:报|社|网|台|壹点|新闻|客户端|频道|财经)$")
 _BARE_WRITER = re.compile(rf"^{_WRITERS}$")
 _GLUED_ROLE = re.compile(r"(记者|通讯员|作者|实习生|撰文|评论员|执笔人|编辑|摄影)(?=[\u4e00-\u9fffA-Za-z])")
-_BYLINE_SEPARATORS = re.compile(r"[\s:：/|丨,，、;；]+")
+_BYLINE_SEPARATORS = re.compile(r"[\s:：/|｜丨,，、;；]+")
 _NAME_LIST_SEPARATORS = re.compile(r"[、，,;；/|丨]+|\s+(?:和|及|与)\s+")
 _NOT_A_NAME = re.compile(
     r"\d|报道|发自|电|讯|综合|整理|整合|编译|社|中心|消息|日|报|网|编辑|审核|摄|图|了|到|的|获悉|采访|发现|看到|走访|"
@@ -45,7 +45,7 @@ def parse_byline(text: str) -> list[str]:
     an editor or photographer role are not authors.  Anything else is not a byline: [].
     """
     core = _GLUED_ROLE.sub(r"\1 ", text.strip(" （）()【】[]"))
-    core = re.sub(r"^(文|图)/", r"\1 ", core)
+    core = re.sub(r"^(文|图)\s*[/｜|丨]", r"\1 ", core)
     tokens = [t for t in _BYLINE_SEPARATORS.split(core) if t]
     if len(tokens) > 2 and _MEDIUM_BEFORE_ROLE.match(tokens[0]) and _BARE_WRITER.match(tokens[1]):
         tokens = tokens[1:]
@@ -139,7 +139,7 @@ def _looks_like_name(name: str) -> bool:
 
 # "本报讯（记者 李明 王芳）", "某某商报讯（记者 王一 赵二）", "新华社北京12月1日电（记者 张三）": a
 # dateline, then the credit in brackets.
-_DATELINE_CREDIT = re.compile(r"^[^（(。！？]{0,30}?(?:讯|电|消息)\s*[（(](?P<inner>[^（）()]{2,40}?)[)）]")
+_DATELINE_CREDIT = re.compile(r"^[^（(。！？]{0,30}?(?:讯|电|消息|报道)\s*[（(](?P<inner>[^（）()]{2,40}?)[)）]")
 # "（总台记者 甲 乙）…", "（作者：某某）…": a paragraph that opens with the credit.
 _OPENING_CREDIT = re.compile(r"^[（(](?P<inner>[^（）()]{2,40}?)[)）]")
 # "大众日报记者 孙启航 报道：…", "本报记者 张三 报道 …": a byline that opens the news sentence.
@@ -179,3 +179,24 @@ def trailing_credit(paragraph: str) -> list[str]:
 def _credit_names(inner: str) -> list[str]:
     """Names of a bracketed credit: a byline (``记者 李明 王芳``, ``作者：某某``)."""
     return parse_byline(inner.replace("：", " ").replace(":", " "))
+
+
+# --- outlets: the source, never an author -------------------------------------------------------
+
+# "新华社北京3月1日电", "齐州商报讯": an outlet's dateline; 本报/本网/本台 name no one.
+_DATELINE_OUTLET = re.compile(
+    r"^据?(?P<outlet>[\u4e00-\u9fff·]{1,12}?(?:报|社|网|台|新闻|客户端))"
+    r"(?:[\u4e00-\u9fff]{1,6}?\d{1,2}月\d{1,2}日)?(?:讯|电)(?=[（(\s，,：:]|$)"
+)
+_NO_OUTLET = ("本报", "本网", "本台", "本刊", "本社")
+
+
+def is_outlet(name: str | None) -> bool:
+    """A newspaper, agency, site or station (``齐州商报``, ``新华社``, ``大众网``), not a person."""
+    return bool(name) and bool(_MEDIUM_BEFORE_ROLE.match(name.strip())) and name.strip() not in _NO_OUTLET
+
+
+def dateline_outlet(paragraph: str) -> str | None:
+    """The outlet a news paragraph's dateline names (``新华社北京3月1日电…`` -> 新华社), or None."""
+    match = _DATELINE_OUTLET.match(paragraph[:40])
+    return match["outlet"] if match and is_outlet(match["outlet"]) else None

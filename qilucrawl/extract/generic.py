@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import lxml.etree
 
+from qilucrawl.clean.text import normalize_text, remove_layout_breaks
 from qilucrawl.extract.base import Document, ExtractError, RawArticle
 from qilucrawl.extract.body_finder import Body, article_end, best_body, closing_end, cut, head_end, prune
 from qilucrawl.extract.page_meta import (
@@ -20,6 +21,7 @@ from qilucrawl.extract.page_meta import (
     meta_authors,
     meta_region,
     meta_tags,
+    outlet_source,
     publish_time,
     title_of,
 )
@@ -61,10 +63,10 @@ class GenericParser:
         return RawArticle(
             parser=f"{NAME}/{VERSION}",
             body=chosen.element,
-            title=title,
+            title=_as_written(page, title, title_at),
             published=published,
             authors=facts.authors or meta_authors(meta, linked),
-            source=facts.source,
+            source=facts.source or outlet_source(meta, linked, page.blocks, head, end),
             base_url=doc.url,
             known_lines=[page.blocks[i].text for i in sorted(facts.used) if head <= i < end],
         )
@@ -86,3 +88,11 @@ def _visible_or_revealed(root: Element, meta: dict[str, str], linked: dict[str, 
     if found is not None and (chosen is None or found.score > chosen.score):
         return revealed, found
     return page, chosen
+
+
+def _as_written(page: PageLines, title: str | None, title_at: int | None) -> str | None:
+    """The title as its line writes it: a space between the two parts of a headline
+    ("老街开出“深夜食堂” 客流增四成") is the headline's own, not padding."""
+    if title is None or title_at is None or page.blocks[title_at].text != title:
+        return title
+    return normalize_text(remove_layout_breaks(page.blocks[title_at].raw))

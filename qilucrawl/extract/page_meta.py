@@ -10,7 +10,7 @@ import re
 from datetime import date
 
 from qilucrawl.clean import dates
-from qilucrawl.clean.bylines import lead_credit, parse_byline, split_names, trailing_credit
+from qilucrawl.clean.bylines import dateline_outlet, is_outlet, lead_credit, parse_byline, split_names, trailing_credit
 from qilucrawl.clean.text import normalize_paragraph, normalize_text
 from qilucrawl.extract.page_walk import LINK_DENSE, NODE, Block, Element, PageLines
 
@@ -126,6 +126,18 @@ def _json_author(value: object) -> str | None:
     if isinstance(value, list):
         names = [name for item in value if (name := _json_author(item))]
         return "、".join(names) or None
+    return None
+
+
+def outlet_source(meta: dict[str, str], linked: dict[str, str], blocks: list[Block], head: int, end: int) -> str | None:
+    """The outlet a page names without a 来源 line: its dateline ("新华社北京电"), else a meta
+    author that is an outlet, not a person ("齐州商报")."""
+    for block in blocks[head : min(end, head + 2)]:
+        if outlet := dateline_outlet(block.text):
+            return outlet
+    for value in (*(meta.get(key) for key in _META_AUTHOR), linked.get("author")):
+        if value and is_outlet(value):
+            return value.strip()
     return None
 
 
