@@ -43,10 +43,16 @@ def test_strong_sub_heads_and_headings_are_kept():
 
 
 def test_image_caption_pairs_with_its_image_and_is_read_in_place():
-    html, text = _render('<center><img src="/c.png"><br>图为济南趵突泉</center><p>正文。</p>')
+    html, text = _render('<p>导语。</p><center><img src="/c.png"><br>图为济南趵突泉</center><p>正文。</p>')
     assert '<figure><img src="http://news.example.test/c.png"><figcaption>图为济南趵突泉</figcaption></figure>' in html
     assert html.count("图为济南趵突泉") == 1  # a figcaption, not also a paragraph
-    assert text == "图为济南趵突泉\n\n正文。"  # text a reader sees, where it stands
+    assert text == "导语。\n\n图为济南趵突泉\n\n正文。"  # text a reader sees, where it stands
+
+
+def test_a_lead_picture_s_caption_stays_with_the_picture():
+    html, text = _render('<center><img src="/c.png"><br>图为济南趵突泉</center><p>正文。</p>')
+    assert "<figcaption>图为济南趵突泉</figcaption>" in html
+    assert text == "正文。"  # the text opens with the article's first paragraph
 
 
 def test_centered_caption_paragraph_after_centered_image():

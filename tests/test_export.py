@@ -201,6 +201,8 @@ def test_parse_of_a_post_gives_its_share_link_as_source_url_as_import_does(tmp_p
     assert run_cli("import", OWN_POST, "--db", db).returncode == 0
     parsed = json.loads(run_cli("parse", OWN_POST, "--json").stdout.splitlines()[0])
     (imported,) = stored(db)
-    assert parsed["source_url"] == imported["source_url"] == (
-        "http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202303141234567890"
+    assert (
+        parsed["source_url"]
+        == imported["source_url"]
+        == ("http://feeds.example.com/html_News/NewsShare.html?infoCode=NW202303141234567890")
     )

@@ -307,7 +307,10 @@ def test_liquid_in_the_body_is_made_inert():
     }
     text = render_post(article, site_host=HOST)
     assert "{{" not in text.split("---\n", 2)[2] and "{%" not in text.split("---\n", 2)[2]
-    assert paragraphs(read_post(text, None).body) == ["{{ site.title }} {% include x %} {%- raw -%}{{{", "（文章来源：齐鲁网）"]
+    assert paragraphs(read_post(text, None).body) == [
+        "{{ site.title }} {% include x %} {%- raw -%}{{{",
+        "（文章来源：齐鲁网）",
+    ]
 
 
 def test_plain_titles_are_written_exactly_as_archives_write_them():

@@ -388,7 +388,9 @@ def test_render_post_then_read_post_gives_back_what_was_written(title, paragraph
     assert datetime.strptime(post.date, "%Y-%m-%d %H:%M:%S %z") == moment
     assert post.category == category
     # The archives' form: block lines after the first start with a space; a medium's line ends it.
-    source_line = f'<p class="em_media">（文章来源：{html.escape(media, quote=False)}）</p>' if article["source"] else ""
+    source_line = (
+        f'<p class="em_media">（文章来源：{html.escape(media, quote=False)}）</p>' if article["source"] else ""
+    )
     assert post.body == article["body_html"].replace("\n<", "\n <") + source_line
     assert post.info_code == article["info_code"]
     assert post.source_url == article["source_url"]

@@ -412,7 +412,8 @@ def _is_caption_of(candidate: Block, image: Block, sizes: dict[int, int], center
 
 
 def render(blocks: list[Block]) -> tuple[str, str]:
-    """``(body_html, body_text)`` from blocks; body_text has one blank line between paragraphs."""
+    """``(body_html, body_text)`` from blocks; body_text has one blank line between paragraphs
+    and opens with the article's first paragraph, not a lead picture's caption."""
     html_parts: list[str] = []
     text_parts: list[str] = []
     in_list = False
@@ -426,7 +427,9 @@ def render(blocks: list[Block]) -> tuple[str, str]:
         html_parts.append(_render_block(block))
         if block.kind != "img" and block.text:
             text_parts.append(block.text)
-        elif block.kind == "img" and block.caption:  # a caption is text a reader sees
+        elif block.kind == "img" and block.caption and text_parts:
+            # A caption is text a reader sees, where it stands; a lead picture's caption stays
+            # with the picture (images): the text's first paragraph is the article's lead.
             text_parts.append(block.caption)
     if in_list:
         html_parts.append("</ul>")

@@ -18,11 +18,13 @@ from qilucrawl.extract.page_walk import LINK_DENSE, NOT_WORD, Block, Element, Pa
 
 # A heading that starts what follows an article: comments, related articles, notices.
 _AFTER_ARTICLE = re.compile(
-    r"^[【\[]?(?:热门评论|最新评论|网友评论|精彩评论|评论区|我要评论|发表评论|我来说两句|相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|"
+    r"^[【\[]?(?:热门评论|最新评论|网友评论|精彩评论|全部评论|评论区|我要评论|发表评论|我来说两句|网友留言|读者留言|留言区|"
+    r"话题讨论|网友讨论|网友发言|相关(?:新闻|阅读|报道|链接|文章|推荐|专题)|"
     r"延伸阅读|推荐阅读|热点推荐|热门推荐|猜你喜欢|往期回顾|常见问题|常见问答|热点问答|相关问答)[】\]]?\s*[:：]?"
     # a notice may name the site first: "振兴东北网版权与免责声明："
     r"|^[【\[]?.{0,10}?(?:版权|侵权|免责|法律|郑重|特别)(?:与免责)?(?:声明|公告)[】\]]?\s*[:：]?$"
 )
+_AFTER_HEADING = 40  # such a heading may say more ("话题讨论 #雪后出行#（以下为网友发言）"), not much
 _SURE_BODY = 200  # a run worth this much is an article, not a stray blurb
 _UNDER_TITLE = 12  # lines under the title searched for the article's first paragraph
 _PROSE_LINE = 20  # a line worth this much is prose
@@ -216,7 +218,7 @@ def article_end(blocks: list[Block], start: int, end: int) -> int:
     seen = 0.0
     for index in range(start, end):
         block = blocks[index]
-        if len(block.text) <= 16 and _AFTER_ARTICLE.match(block.text) and seen * 4 > total:
+        if len(block.text) <= _AFTER_HEADING and _AFTER_ARTICLE.match(block.text) and seen * 4 > total:
             return index
         seen += max(block.value, 0.0)
     return end

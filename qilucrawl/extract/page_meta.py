@@ -190,8 +190,9 @@ def title_of(
         return text, index
     if headline is not None:
         # The page's main heading, unless it is the page title with more around it ("原创" + the
-        # title: a badge); a page title that is not in it is the site's name.
-        inner = [ref for ref in (*named, page_title) if ref and len(ref) >= 4 and ref in headline[0]]
+        # title: a badge; "蔡健雅早年经历" under "蔡健雅_百度百科": a section); a page title
+        # that is not in it is the site's name.
+        inner = [part for ref in (*named, page_title) for part in _parts_within(ref, headline[0])]
         return (inner[0], headline[1]) if inner else headline
     for text in named:
         if text:
@@ -244,6 +245,12 @@ def _site_part(text: str, title: str) -> bool:
 def _adds_site(longer: str, shorter: str) -> bool:
     """True when ``longer`` is ``shorter`` plus a separator and more (a site or section name)."""
     return longer != shorter and longer.startswith(shorter) and bool(_TITLE_SEPARATORS.match(longer[len(shorter) :]))
+
+
+def _parts_within(title: str | None, heading: str) -> list[str]:
+    """The parts of a page title ("蔡健雅_百度百科") that a heading repeats as its main words."""
+    parts = _TITLE_SEPARATORS.split(title or "")
+    return [part for part in parts if len(part) >= 2 and len(part) * 3 >= len(heading) and part in heading]
 
 
 def _main_part(title: str) -> int:
