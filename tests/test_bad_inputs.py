@@ -413,6 +413,11 @@ _EVENT_ATTRIBUTE = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
 _BAD_SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
 
 
+_UNTRUSTED_CHARACTERS = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\u2028\u2029]|\[\d+(?:;\d+)*m"
+)
+
+
 def assert_sanitized(record: dict[str, Any]) -> None:
     """body_html uses the allow-list only; no field but body_text (plain text) holds markup;
     every URL is http(s)."""
@@ -439,6 +444,17 @@ def assert_sanitized(record: dict[str, Any]) -> None:
     for image in images:
         assert image["url"] is None or re.match(r"https?://", image["url"]), (where, image)
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u3000]", record["body_text"]), where
+    # No field holds control characters, terminal escapes ("\x1b[31m" or what is left of one),
+    # bidirectional controls or line separators: every field is text a reader can trust.
+    for name, value in record.items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                multiline = name in ("body_text", "body_html")
+                assert not _UNTRUSTED_CHARACTERS.search(text.replace("\n", "") if multiline else text), (
+                    where,
+                    name,
+                    text[:120],
+                )
 
 
 def check_article(row: dict[str, Any] | None, spec: dict[str, Any], where: str) -> None:

@@ -17,8 +17,9 @@ def test_spaces_between_latin_words_survive():
     assert normalize_text("Apple  \t Inc.") == "Apple Inc."
 
 
-def test_control_characters_and_line_breaks_become_spaces():
-    assert normalize_text("a\x00b\r\nc\x1fd") == "a b c d"
+def test_control_characters_go_and_line_breaks_become_spaces():
+    assert normalize_text("a\x00b\r\nc\x1fd") == "ab c d"  # NUL is no space; \x1f separates
+    assert normalize_text("今日\x07发布\x1b[31m红\x1b[0m\u202e字\u2028完") == "今日发布红字 完"
 
 
 def test_multiline_keeps_lines_and_normalizes_crlf():

@@ -14,9 +14,16 @@ import unicodedata
 # Characters that take no space and carry no meaning in news text.
 # (A pattern: deleting through it is several times faster than str.translate on Chinese text.)
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
-_ZERO_WIDTH_RUN = re.compile(f"[{_ZERO_WIDTH}]+")
+# Bidirectional controls (U+202E turns "gnp.exe" into "exe.png" on screen): never content.
+_BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+# A terminal's escape sequences (\x1b[31m colours, \x1b]0;title\x07): dropped whole, not just
+# their ESC, which would leave "[31m" in the text.
+_TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])?")
+# Control characters that are no kind of space (BEL, BS, ESC …): dropped, not made a space.
+_CONTROLS = "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+_ZERO_WIDTH_RUN = re.compile(f"[{_ZERO_WIDTH}{_BIDI}{_CONTROLS}]+")
 # Every space-like or control character, and line breaks: any run of them is one space.
-_SPACE_RUN = re.compile(r"[ \t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_RUN = re.compile(r"[ \t\r\n\x0b\x0c\x1c-\x1f\x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 # Half of a UTF-16 pair (JSON's "\ud800" escape): no UTF-8 encoder, SQLite or lxml accepts one.
 _SURROGATES = "\ud800-\udfff"
 _LONE_SURROGATE = re.compile(f"[{_SURROGATES}]")
@@ -24,8 +31,8 @@ _LONE_SURROGATE = re.compile(f"[{_SURROGATES}]")
 _NOT_XML_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
 _NOT_XML = re.compile(f"[{_NOT_XML_CHARS}]")
 # Text with none of these (nearly all text) skips the substitutions: one scan instead of two.
-_RARE = re.compile(f"[{_SURROGATES}{_ZERO_WIDTH}]")
-_NOT_XML_OR_SURROGATE = re.compile(f"[{_NOT_XML_CHARS}{_SURROGATES}]")
+_RARE = re.compile(f"[{_SURROGATES}{_ZERO_WIDTH}{_BIDI}{_CONTROLS}]")
+_NOT_XML_OR_SURROGATE = re.compile(f"[{_NOT_XML_CHARS}{_SURROGATES}]")  # \x1b is one of them
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 # A line break in the source between two Chinese characters is layout, not a space (CSS Text's
 # segment-break rule, which browsers follow); a real space there is kept (记者 张三).
@@ -38,10 +45,13 @@ _CLOSERS = "”」』）)》>\"'’】］]"
 
 
 def normalize_text(text: str | None, *, strip: bool = True) -> str:
-    """One line of text: no zero-width or control characters, spaces collapsed, trimmed."""
+    """One line of text: no zero-width, bidirectional or control characters (nor terminal escape
+    sequences), line and paragraph separators made spaces, spaces collapsed, trimmed."""
     if not text or (strip and text.isspace()):  # all whitespace: nothing is left of it
         return ""
     if _RARE.search(text) is not None:
+        if "\x1b" in text:
+            text = _TERMINAL_ESCAPE.sub("", text)
         text = _ZERO_WIDTH_RUN.sub("", unicodedata.normalize("NFC", _LONE_SURROGATE.sub("\ufffd", text)))
     else:
         text = unicodedata.normalize("NFC", text)
@@ -53,6 +63,8 @@ def xml_safe(text: str) -> str:
     """``text`` without what XML refuses: control characters dropped, lone surrogates replaced."""
     if _NOT_XML_OR_SURROGATE.search(text) is None:
         return text
+    if "\x1b" in text:
+        text = _TERMINAL_ESCAPE.sub("", text)
     return _NOT_XML.sub("", _LONE_SURROGATE.sub("\ufffd", text))
 
 

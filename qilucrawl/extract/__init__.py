@@ -88,14 +88,7 @@ def extract(page: Page) -> Article:
     """Page -> Article, or ExtractError saying why not."""
     from qilucrawl.clean.article import build_article  # here: clean.article imports extract.base
 
-    try:
-        return build_article(extract_raw(page), page)
-    except ExtractError as error:
-        if str(error).startswith("no ") and nested_too_deep(page):
-            raise ExtractError(
-                f"{error}: the HTML nests deeper than {MAX_HTML_DEPTH} levels, and text below that depth is not read"
-            ) from None
-        raise
+    return build_article(extract_raw(page), page)
 
 
 # Magic numbers of binary formats a server may send where a page was expected.
@@ -119,20 +112,6 @@ def binary_kind(body: bytes, text: str) -> str | None:
     if len(_CONTROL.findall(sample)) > len(sample) * _BINARY_SHARE:
         return "control characters"
     return None
-
-
-MAX_HTML_DEPTH = 256  # libxml2's limit: elements nested deeper are dropped
-
-
-def nested_too_deep(page: Page) -> bool:
-    """Whether the page's HTML hits the parser's nesting limit (checked only after a failure)."""
-    text, _ = decode(page.body, page.content_type)
-    parser = lxml.html.HTMLParser(encoding="utf-8")
-    try:
-        lxml.html.document_fromstring(text.replace("\x00", "").encode("utf-8", "replace"), parser=parser)
-    except Exception:  # noqa: BLE001 (lxml raises several types on hostile input)
-        return False
-    return any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log)
 
 
 def _json_scalar(text: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import lxml.etree
 import lxml.html
 
-from qilucrawl.clean.html import UTF8_PARSER
+from qilucrawl.clean.html import parse_document
 from qilucrawl.clean.text import xml_safe
 from qilucrawl.items import Image, Page
 
@@ -64,7 +64,7 @@ class Document:
         if not cleaned.strip():
             raise ExtractError("empty page")
         try:
-            return lxml.html.document_fromstring(cleaned.encode("utf-8"), parser=UTF8_PARSER)
+            return parse_document(cleaned)
         except Exception as error:  # lxml raises several unrelated types on hostile input
             raise ExtractError(f"unparseable HTML: {error}") from error
 
