@@ -17,8 +17,8 @@ from pathlib import Path
 
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.clean.media import ROLLING_CATEGORY
-from qilucrawl.extract import ExtractError, extract
-from qilucrawl.items import JEKYLL, Article, Failure, ListEntry, Page
+from qilucrawl.extract import extract
+from qilucrawl.items import JEKYLL, Article, ExtractError, Failure, ListEntry, Page
 from qilucrawl.jekyll import Post, PostError, read_post
 from qilucrawl.store import SaveCounts, Store
 

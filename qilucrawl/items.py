@@ -9,10 +9,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only a type here: importing the records must not load a parser
+    import lxml.html
 
 # An Eastmoney infoCode: two letters and 18 digits, the first 8 the date (NW202202202282305213).
 INFO_CODE = re.compile(r"[A-Z]{2}\d{18}")
+
+# Quality flags: what the cleaner repaired or doubts (README, data dictionary, quality_flags).
+FLAG_SHORT_BODY = "short_body"  # under 30 characters of body text
+FLAG_REJOINED = "paragraphs_rejoined"  # plain text cut mid-sentence by a print layout, joined again
+FLAG_MULTI_PAGE = "multi_page"  # read from several pages (_2, _3 …)
+FLAG_CONTINUATION_UNREADABLE = "continuation_unreadable"  # a later page was gone (404/410)
+FLAG_NO_YEAR = "published_no_year"
+FLAG_INVALID = "published_invalid"
+FLAG_FUTURE = "published_in_future"
+FLAG_MISSING = "published_missing"
+FLAG_YEAR_BORROWED = "published_year_from_context"
+FLAG_MONTH_ONLY = "published_month_only"  # "1998年3月": stored as the 1st, at month precision
+# A time read from the URL, a Jekyll post's file name or the infoCode: only a day, flagged so.
+FLAG_FROM_URL = "published_from_url"
+FLAG_FROM_INFO_CODE = "published_from_info_code"
 
 # Page kinds: which family of parsers can read the bytes.
 FEED_TEXT = "feed_text"  # JSON from the text endpoint (`text` / `content` keys)
@@ -61,6 +79,34 @@ class Page:
 class Image:
     url: str | None  # None: a caption whose image the source did not carry
     caption: str | None = None
+
+
+class ExtractError(Exception):
+    """A page that cannot become an article; the message says why, for the failures table."""
+
+
+@dataclass(slots=True)
+class RawArticle:
+    """Fields as a parser found them, before cleaning (:mod:`qilucrawl.clean.article` cleans them)."""
+
+    parser: str  # "<parser>/<version>", e.g. "eastmoney/V2"
+    body: str | lxml.html.HtmlElement | None  # HTML of the body (a fragment or an element)
+    title: str | None = None
+    subtitle: str | None = None
+    published: str | None = None  # as the page writes it
+    authors: list[str] = field(default_factory=list)  # raw, e.g. "作者：张三"
+    source: str | None = None  # raw, e.g. "来源：齐鲁网"
+    original_title: str | None = None
+    summary: str | None = None
+    images: list[Image] = field(default_factory=list)  # images outside the body (lead image)
+    flags: list[str] = field(default_factory=list)
+    base_url: str | None = None  # for relative links in the body
+    # Leading body lines the parser knows are not content (it read them as title, byline …).
+    known_lines: list[str] = field(default_factory=list)
+    # The article's infoCode when the page itself names it (a Jekyll post); the list entry's wins.
+    info_code: str | None = None
+    rolling: bool = False  # the page says it is a rolling-feed item (no named medium)
+    source_url: str | None = None  # the public page the page itself links as its source (a post's share link)
 
 
 @dataclass(slots=True)

@@ -10,8 +10,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from qilucrawl.extract import ExtractError, extract
-from qilucrawl.items import Article, Failure, Filtered, Page, Seen
+from qilucrawl.extract import extract
+from qilucrawl.items import Article, ExtractError, Failure, Filtered, Page, Seen
 from qilucrawl.lock import RunLock
 from qilucrawl.store import SaveCounts, Store
 

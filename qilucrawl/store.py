@@ -28,9 +28,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from qilucrawl.clean.article import FLAG_SHORT_BODY
 from qilucrawl.clean.dates import now_iso
-from qilucrawl.items import Article, Failure, Filtered, Page
+from qilucrawl.items import FLAG_SHORT_BODY, Article, Failure, Filtered, Page
 from qilucrawl.search import (
     ASTRAL_HAN,
     fts_query,

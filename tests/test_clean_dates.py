@@ -80,7 +80,7 @@ def test_dates_in_urls_and_info_codes():
 
 
 def test_a_month_without_a_day_is_kept_at_month_precision_and_flagged():
-    from qilucrawl.clean.dates import FLAG_MONTH_ONLY
+    from qilucrawl.items import FLAG_MONTH_ONLY
 
     parsed = parse_datetime("1998年3月号", now=NOW)
     assert (parsed.iso, parsed.precision, parsed.flags) == ("1998-03-01T00:00:00+08:00", "month", [FLAG_MONTH_ONLY])

@@ -408,8 +408,7 @@ def test_sigkill_during_import_loses_nothing(tmp_path):
 def build_archive(db: Path, rows: int) -> None:
     """An archive of ``rows`` articles, written through the store (the crawl's own path)."""
     from qilucrawl.clean.article import build_article
-    from qilucrawl.extract.base import RawArticle
-    from qilucrawl.items import FEED_TEXT, ListEntry, Page
+    from qilucrawl.items import FEED_TEXT, ListEntry, Page, RawArticle
     from qilucrawl.store import Store
 
     store = Store(db)

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from qilucrawl.extract import ExtractError, extract
-from qilucrawl.items import FEED_TEXT, ListEntry, Page
+from qilucrawl.extract import extract
+from qilucrawl.items import FEED_TEXT, ExtractError, ListEntry, Page
 
 CODE = "NW202611180012345678"
 

@@ -18,9 +18,9 @@ import lxml.html
 import pytest
 
 from qilucrawl.extract import GENERIC, extract, extract_raw
-from qilucrawl.extract.base import Document, ExtractError
+from qilucrawl.extract.base import Document
 from qilucrawl.extract.generic import GenericParser
-from qilucrawl.items import HTML, Page
+from qilucrawl.items import HTML, ExtractError, Page
 
 PAGES = Path(__file__).resolve().parent / "pages" / "generic"
 FIELDS = ("authors", "body_with", "body_without", "published_at", "source", "title", "url")

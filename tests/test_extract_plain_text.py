@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from qilucrawl.extract import extract
-from qilucrawl.extract.plain_text import FLAG_REJOINED, is_section_head, parse_plain_text
-from qilucrawl.items import ListEntry, Page
+from qilucrawl.extract.plain_text import is_section_head, parse_plain_text
+from qilucrawl.items import FLAG_REJOINED, ListEntry, Page
 
 PAGES = Path(__file__).parent / "pages" / "plain_text"
 SEED = Path(__file__).parents[2] / "shared" / "seeds" / "002_2b6213d0226a771b.txt"

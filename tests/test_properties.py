@@ -20,17 +20,15 @@ import lxml.html
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import qilucrawl.extract  # first: clean.article and extract import each other
 import qilucrawl.extract.plain_text
 from qilucrawl.clean import dates
 from qilucrawl.clean.article import build_article
 from qilucrawl.clean.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize
 from qilucrawl.clean.text import clean_title
 from qilucrawl.export.to_jekyll import write_jekyll
-from qilucrawl.extract import ExtractError, extract
-from qilucrawl.extract.base import RawArticle
+from qilucrawl.extract import extract
 from qilucrawl.importer import import_posts
-from qilucrawl.items import FEED_TEXT, HTML, Article, Image, ListEntry, Page
+from qilucrawl.items import FEED_TEXT, HTML, Article, ExtractError, Image, ListEntry, Page, RawArticle
 from qilucrawl.jekyll import post_filename, read_post, render_post
 from qilucrawl.store import Store
 

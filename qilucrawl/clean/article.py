@@ -23,10 +23,20 @@ from qilucrawl.clean.media import (
     normalize_media,
 )
 from qilucrawl.clean.text import clean_title, normalize_paragraph, text_field
-from qilucrawl.extract.base import ExtractError, RawArticle
-from qilucrawl.items import Article, Image, ListEntry, Page
+from qilucrawl.items import (
+    FLAG_FROM_INFO_CODE,
+    FLAG_FROM_URL,
+    FLAG_MISSING,
+    FLAG_NO_YEAR,
+    FLAG_SHORT_BODY,
+    Article,
+    ExtractError,
+    Image,
+    ListEntry,
+    Page,
+    RawArticle,
+)
 
-FLAG_SHORT_BODY = "short_body"
 _SHORT_BODY = 30  # characters; a rolling-feed flash can be this short, so it is a flag, not an error
 _HASHED_FIELDS = ("title", "subtitle", "published_at", "source", "authors", "body_html", "images")
 
@@ -106,13 +116,13 @@ def _published(raw: RawArticle, entry: ListEntry | None, url: str | None, flags:
         if candidate is None:
             continue
         parsed = dates.parse_datetime(candidate)
-        if dates.FLAG_NO_YEAR in parsed.flags and (day := _day_hint(raw, entry, url)[0]) is not None:
+        if FLAG_NO_YEAR in parsed.flags and (day := _day_hint(raw, entry, url)[0]) is not None:
             parsed = dates.parse_datetime(candidate, year_hint=day.year)  # "02-20 16:17"
         if parsed.ok:
             flags.extend(parsed.flags)
             return parsed.iso
         first_failure = first_failure or parsed.flags
-    flags.extend(first_failure or [dates.FLAG_MISSING])
+    flags.extend(first_failure or [FLAG_MISSING])
     day, flag = _day_hint(raw, entry, url)
     if day is None:
         return None
@@ -123,8 +133,8 @@ def _published(raw: RawArticle, entry: ListEntry | None, url: str | None, flags:
 def _day_hint(raw: RawArticle, entry: ListEntry | None, url: str | None) -> tuple[date | None, str]:
     """The day the URL, else the infoCode, carries (asked only when the page's time falls short)."""
     if (day := dates.date_from_url(url)) is not None:
-        return day, dates.FLAG_FROM_URL
-    return dates.date_from_info_code(entry.info_code if entry else raw.info_code), dates.FLAG_FROM_INFO_CODE
+        return day, FLAG_FROM_URL
+    return dates.date_from_info_code(entry.info_code if entry else raw.info_code), FLAG_FROM_INFO_CODE
 
 
 def _source_url(page: Page | None, raw: RawArticle, *, rolling_item: bool) -> str | None:

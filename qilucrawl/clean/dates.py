@@ -10,20 +10,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from qilucrawl.items import FLAG_FUTURE, FLAG_INVALID, FLAG_MISSING, FLAG_MONTH_ONLY, FLAG_NO_YEAR, FLAG_YEAR_BORROWED
+
 BEIJING = timezone(timedelta(hours=8))
 # Clocks differ and feeds publish ahead of time by minutes; a day ahead is not a clock error.
 FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST_YEAR = 1990  # the web news archives start in the 1990s
-
-FLAG_NO_YEAR = "published_no_year"
-FLAG_INVALID = "published_invalid"
-FLAG_FUTURE = "published_in_future"
-FLAG_MISSING = "published_missing"
-FLAG_YEAR_BORROWED = "published_year_from_context"
-FLAG_MONTH_ONLY = "published_month_only"  # "1998年3月": stored as the 1st, at month precision
-# No time of its own: the day its URL (or a Jekyll post's file name) or its infoCode carries.
-FLAG_FROM_URL = "published_from_url"
-FLAG_FROM_INFO_CODE = "published_from_info_code"
 
 
 @dataclass(slots=True)

@@ -14,16 +14,29 @@ import re
 
 import lxml.html
 
+from qilucrawl.clean.article import build_article
 from qilucrawl.clean.encoding import decode
 from qilucrawl.clean.html import image_url, parse_fragment
-from qilucrawl.extract.base import Document, ExtractError, Parser, RawArticle
+from qilucrawl.extract.base import Document, Parser
 from qilucrawl.extract.eastmoney import EastmoneyParser
 from qilucrawl.extract.feed_text import FeedTextParser
 from qilucrawl.extract.generic import GenericParser
 from qilucrawl.extract.iqilu import IqiluParser
 from qilucrawl.extract.jekyll_post import JekyllParser
 from qilucrawl.extract.plain_text import PlainTextParser
-from qilucrawl.items import AUTO, FEED_TEXT, HTML, JEKYLL, PLAIN_TEXT, Article, Page
+from qilucrawl.items import (
+    AUTO,
+    FEED_TEXT,
+    FLAG_CONTINUATION_UNREADABLE,
+    FLAG_MULTI_PAGE,
+    HTML,
+    JEKYLL,
+    PLAIN_TEXT,
+    Article,
+    ExtractError,
+    Page,
+    RawArticle,
+)
 
 __all__ = ["ExtractError", "RawArticle", "detect_kind", "extract", "extract_raw"]
 
@@ -36,8 +49,6 @@ BY_KIND: dict[str, Parser] = {
     JEKYLL: JekyllParser(),
 }
 # Quality flags of an article read from several pages.
-FLAG_MULTI_PAGE = "multi_page"
-FLAG_CONTINUATION_UNREADABLE = "continuation_unreadable"
 
 
 def register_site_parser(parser: Parser) -> None:
@@ -86,8 +97,6 @@ def extract_raw(page: Page) -> RawArticle:
 
 def extract(page: Page) -> Article:
     """Page -> Article, or ExtractError saying why not."""
-    from qilucrawl.clean.article import build_article  # here: clean.article imports extract.base
-
     return build_article(extract_raw(page), page)
 
 

@@ -1,6 +1,7 @@
 """What every parser returns, and what it is given.
 
-A parser only finds things: it returns raw strings and the body's HTML.  Turning them into an
+A parser only finds things: it returns raw strings and the body's HTML (a
+:class:`~qilucrawl.items.RawArticle`).  Turning them into an
 :class:`~qilucrawl.items.Article` (dates, names, boilerplate, sanitizing) is
 :func:`qilucrawl.clean.article.build_article`'s job, the same for every parser.
 """
@@ -8,7 +9,6 @@ A parser only finds things: it returns raw strings and the body's HTML.  Turning
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -17,35 +17,7 @@ import lxml.html
 
 from qilucrawl.clean.html import parse_document
 from qilucrawl.clean.text import xml_safe
-from qilucrawl.items import Image, Page
-
-
-class ExtractError(Exception):
-    """A page that cannot become an article; the message says why, for the failures table."""
-
-
-@dataclass(slots=True)
-class RawArticle:
-    """Fields as a parser found them, before cleaning."""
-
-    parser: str  # "<parser>/<version>", e.g. "eastmoney/V2"
-    body: str | lxml.html.HtmlElement | None  # HTML of the body (a fragment or an element)
-    title: str | None = None
-    subtitle: str | None = None
-    published: str | None = None  # as the page writes it
-    authors: list[str] = field(default_factory=list)  # raw, e.g. "作者：张三"
-    source: str | None = None  # raw, e.g. "来源：齐鲁网"
-    original_title: str | None = None
-    summary: str | None = None
-    images: list[Image] = field(default_factory=list)  # images outside the body (lead image)
-    flags: list[str] = field(default_factory=list)
-    base_url: str | None = None  # for relative links in the body
-    # Leading body lines the parser knows are not content (it read them as title, byline …).
-    known_lines: list[str] = field(default_factory=list)
-    # The article's infoCode when the page itself names it (a Jekyll post); the list entry's wins.
-    info_code: str | None = None
-    rolling: bool = False  # the page says it is a rolling-feed item (no named medium)
-    source_url: str | None = None  # the public page the page itself links as its source (a post's share link)
+from qilucrawl.items import ExtractError, Page, RawArticle
 
 
 class Document:

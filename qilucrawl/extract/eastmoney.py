@@ -26,11 +26,11 @@ from qilucrawl.extract.base import (
     Document,
     Found,
     Landmarks,
-    RawArticle,
     first_text,
     text_of_first,
     xpaths,
 )
+from qilucrawl.items import RawArticle
 
 NAME = "eastmoney"
 HOST = "eastmoney.com"

@@ -12,8 +12,9 @@ import json
 import re
 from typing import Any
 
-from qilucrawl.extract.base import Document, ExtractError, RawArticle
+from qilucrawl.extract.base import Document
 from qilucrawl.extract.plain_text import parse_plain_text
+from qilucrawl.items import ExtractError, RawArticle
 
 NAME = "feed_text"
 VERSION = "V1"

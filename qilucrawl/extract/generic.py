@@ -12,7 +12,7 @@ from __future__ import annotations
 import lxml.etree
 
 from qilucrawl.clean.text import normalize_text, remove_layout_breaks
-from qilucrawl.extract.base import Document, ExtractError, RawArticle
+from qilucrawl.extract.base import Document
 from qilucrawl.extract.body_finder import Body, article_end, best_body, closing_end, cut, head_end, prune
 from qilucrawl.extract.page_meta import (
     MetaLines,
@@ -26,6 +26,7 @@ from qilucrawl.extract.page_meta import (
     title_of,
 )
 from qilucrawl.extract.page_walk import STRIP_TAGS, Element, PageLines, adopt_strays, walk
+from qilucrawl.items import ExtractError, RawArticle
 
 NAME = "generic"
 VERSION = "V1"

@@ -19,7 +19,8 @@ import lxml.etree
 import lxml.html
 
 from qilucrawl.clean.boilerplate import drop_noise_containers
-from qilucrawl.extract.base import Document, Found, Landmarks, RawArticle, first_text
+from qilucrawl.extract.base import Document, Found, Landmarks, first_text
+from qilucrawl.items import RawArticle
 
 NAME = "iqilu"
 VERSION = "V1"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 from urllib.parse import unquote, urlsplit
 
-from qilucrawl.clean import dates
 from qilucrawl.clean.media import ROLLING_CATEGORY
-from qilucrawl.extract.base import Document, ExtractError, RawArticle
+from qilucrawl.extract.base import Document
+from qilucrawl.items import FLAG_FROM_URL, FLAG_MISSING, ExtractError, RawArticle
 from qilucrawl.jekyll import PostError, read_post
 
 NAME = "jekyll"
@@ -45,7 +45,7 @@ class JekyllParser:
             source_url=post.source_url,
             info_code=post.info_code,
             rolling=post.category == ROLLING_CATEGORY,
-            flags=[dates.FLAG_MISSING, dates.FLAG_FROM_URL] if post.dated_by_filename else [],
+            flags=[FLAG_MISSING, FLAG_FROM_URL] if post.dated_by_filename else [],
         )
 
 

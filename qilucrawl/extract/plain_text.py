@@ -14,12 +14,11 @@ import re
 from qilucrawl.clean.boilerplate import is_boilerplate_line
 from qilucrawl.clean.bylines import parse_byline
 from qilucrawl.clean.text import ends_paragraph, ends_sentence, normalize_paragraph
-from qilucrawl.extract.base import Document, ExtractError, RawArticle
-from qilucrawl.items import Image
+from qilucrawl.extract.base import Document
+from qilucrawl.items import FLAG_REJOINED, ExtractError, Image, RawArticle
 
 NAME = "plain_text"
 VERSION = "V1"
-FLAG_REJOINED = "paragraphs_rejoined"
 
 _HEAD_LINE_MAX = 60  # captions, titles and sub-titles are short
 _SECTION_HEAD = re.compile(

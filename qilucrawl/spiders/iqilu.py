@@ -24,10 +24,10 @@ from twisted.python.failure import Failure as TwistedFailure
 
 from qilucrawl.clean.dates import date_from_url, now_iso
 from qilucrawl.clean.encoding import decode
-from qilucrawl.extract.base import Document, ExtractError
+from qilucrawl.extract.base import Document
 from qilucrawl.extract.iqilu import continuation_urls
 from qilucrawl.extract.iqilu_list import MEDIUM, read_list_page
-from qilucrawl.items import HTML, Failure, ListEntry, Page, Seen
+from qilucrawl.items import HTML, ExtractError, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
 from qilucrawl.store import read_known
 
