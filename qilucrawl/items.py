@@ -8,7 +8,7 @@ dictionary of the README — or a Failure.  ``StorePipeline`` writes both.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only a type here: importing the records must not load a parser
@@ -111,20 +111,23 @@ class RawArticle:
 
 @dataclass(slots=True)
 class Article:
-    """A normalized article: the data dictionary (README, "Data dictionary")."""
+    """A normalized article: the data dictionary (README, "Data dictionary"), in its order.
+
+    This declaration is the one list of the article's fields: the store's columns, the export
+    columns and their order all derive from it (:data:`ARTICLE_FIELDS`)."""
 
     info_code: str | None
-    title: str | None
-    published_at: str | None  # ISO 8601 with +08:00
-    source: str | None  # media name, e.g. 齐鲁网
-    category: str | None  # pinyin slug of the media name, e.g. qiluwang
-    body_text: str
-    body_html: str
+    title: str | None = None
     subtitle: str | None = None
     original_title: str | None = None  # the 原标题 line, when the body had one
     summary: str | None = None  # the list's digest, when it had one
+    published_at: str | None = None  # ISO 8601 with +08:00
+    source: str | None = None  # media name, e.g. 齐鲁网
+    category: str | None = None  # pinyin slug of the media name, e.g. qiluwang
     tags: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    body_text: str = ""
+    body_html: str = ""
     images: list[Image] = field(default_factory=list)
     source_url: str | None = None
     url: str | None = None  # the URL actually fetched
@@ -144,6 +147,11 @@ class Article:
         record = asdict(self)
         record.pop("page", None)
         return record
+
+
+# The data dictionary's fields, in order; the ones holding lists (stored as JSON text).
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if f.name != "page")
+LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if str(f.type).startswith("list["))
 
 
 @dataclass(slots=True)

@@ -29,7 +29,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from qilucrawl.clean.dates import now_iso
-from qilucrawl.items import FLAG_SHORT_BODY, Article, Failure, Filtered, Page
+from qilucrawl.items import ARTICLE_FIELDS, FLAG_SHORT_BODY, LIST_FIELDS, Article, Failure, Filtered, Page
 from qilucrawl.search import (
     ASTRAL_HAN,
     fts_query,
@@ -42,29 +42,10 @@ from qilucrawl.search import (
 )
 
 SCHEMA_VERSION = 6
-_JSON_COLUMNS = ("tags", "authors", "images", "quality_flags")
+_JSON_COLUMNS = LIST_FIELDS
+# The data dictionary's fields but last_seen_at (in `seen`), and the run that stored the version.
 ARTICLE_COLUMNS: dict[str, type] = {
-    "info_code": str,
-    "title": str,
-    "subtitle": str,
-    "original_title": str,
-    "summary": str,
-    "published_at": str,
-    "source": str,
-    "category": str,
-    "tags": str,
-    "authors": str,
-    "body_text": str,
-    "body_html": str,
-    "images": str,
-    "source_url": str,
-    "url": str,
-    "parser": str,
-    "quality_flags": str,
-    "content_hash": str,
-    "revision": int,
-    "first_seen_at": str,
-    "fetched_at": str,
+    **{name: int if name == "revision" else str for name in ARTICLE_FIELDS if name != "last_seen_at"},
     "run_id": int,
 }
 # When an article was last listed or fetched lives in the narrow `seen` table: updating it in

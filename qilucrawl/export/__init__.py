@@ -21,17 +21,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 from qilucrawl import __version__
 from qilucrawl.clean.dates import now_iso
+from qilucrawl.items import ARTICLE_FIELDS
 
 if TYPE_CHECKING:
     from qilucrawl.store import Store
 
 # The data dictionary's fields, in the order exports write them (README, "Data dictionary").
-RECORD_FIELDS = (
-    "info_code", "title", "subtitle", "original_title", "summary", "published_at", "source",
-    "category", "tags", "authors", "body_text", "body_html", "images", "source_url", "url",
-    "parser", "quality_flags", "content_hash", "revision", "first_seen_at", "last_seen_at",
-    "fetched_at",
-)  # fmt: skip
+RECORD_FIELDS = ARTICLE_FIELDS
 
 
 def record(row: dict[str, Any]) -> dict[str, Any]:

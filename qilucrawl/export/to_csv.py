@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from qilucrawl.export import RECORD_FIELDS, atomic_output, record
-
-_LIST_FIELDS = {"tags", "authors", "images", "quality_flags"}
+from qilucrawl.items import LIST_FIELDS
 
 
 def write_csv(rows: Iterable[dict[str, Any]], path: str | Path, *, bom: bool = False) -> int:
@@ -32,6 +31,6 @@ def write_csv(rows: Iterable[dict[str, Any]], path: str | Path, *, bom: bool = F
 
 
 def _cell(name: str, value: Any) -> Any:
-    if name in _LIST_FIELDS:
+    if name in LIST_FIELDS:
         return json.dumps(value or [], ensure_ascii=False)
     return "" if value is None else value

@@ -1,0 +1,45 @@
+"""The README says what the code does: its data dictionary is the article's field list, and
+every command (and every function of the Python API) is documented there."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from qilucrawl.cli import cli
+from qilucrawl.items import ARTICLE_FIELDS
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end != -1 else None]
+
+
+def test_the_data_dictionary_is_the_article_s_field_list_in_order():
+    rows = [line for line in _section("Data dictionary").splitlines() if line.startswith("| `")]
+    documented = [name for row in rows for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])]
+    assert documented == list(ARTICLE_FIELDS)
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[str]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+        else:
+            found.append(f"{prefix}{name}")
+    return found
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    for name in _commands(cli):
+        command = cli
+        for part in name.split():
+            command = command.commands[part]  # type: ignore[attr-defined]
+        assert (command.help or "").strip(), f"{name} has no help text"
+        assert f"qilucrawl {name}" in README, f"the README does not show `qilucrawl {name}`"
