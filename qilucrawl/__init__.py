@@ -1,3 +1,32 @@
-"""qilucrawl: crawl, clean and archive Qilu-net style news into SQLite; export datasets and a Jekyll site."""
+"""qilucrawl: crawl, clean and archive Qilu-net style news into SQLite; export datasets and a Jekyll site.
+
+The Python API (:mod:`qilucrawl.api`) is here too — ``qilucrawl.crawl(...)``, ``qilucrawl.search(...)``
+— loaded when first used, so that importing the package costs nothing.
+"""
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "backfill",
+    "crawl",
+    "demo",
+    "export",
+    "import_archive",
+    "parse_page",
+    "runs",
+    "search",
+    "show",
+    "stats",
+]  # fmt: skip
+API = frozenset(__all__[1:])
+
+
+def __getattr__(name: str) -> Any:
+    if name in API:
+        from qilucrawl import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'qilucrawl' has no attribute {name!r}")

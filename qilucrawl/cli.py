@@ -1,41 +1,48 @@
 """The ``qilucrawl`` command: one thin function per subcommand, each calling one function of
-the package (``runner.run_jobs``, ``Store``, ``export``, ``extract``).  ``--help`` on any
-command shows its options and an example."""
+:mod:`qilucrawl.api` and printing what it returns.  ``--help`` on any command shows its
+options and an example.  Errors become one line and a documented exit status (README, "Exit
+statuses"), never a traceback."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
-import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from qilucrawl import __version__
+from qilucrawl import __version__, api
+from qilucrawl import settings as defaults
+from qilucrawl.items import ExtractError
 from qilucrawl.lock import LockedError
-from qilucrawl.runner import ExitStatus, Job, RunResult, parse_overrides, project_settings, run_jobs
-from qilucrawl.store import Store, StoreError
-
-DEFAULT_DB = "archive/qilucrawl.db"
-# The demo site is ours and local: no need to be gentle with it.
-DEMO_SETTINGS = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-    "QILU_RETRY_BACKOFF_BASE": "0.2",
-    "LOG_LEVEL": "WARNING",
-    "QILU_PROGRESS": "off",
-}
-DEMO_SINCE = "2000-01-01"  # the whole demo site
+from qilucrawl.runs import ExitStatus, RunResult
+from qilucrawl.store import NoArchive, StoreError
 
 
 class CannotRun(click.ClickException):
     """The command could not do its work (archive unusable, file unwritable): exit status 4."""
 
     exit_code = ExitStatus.ERROR
+
+
+@contextmanager
+def _said_plainly() -> Iterator[None]:
+    """The API's errors as one line each, with the exit status the README documents."""
+    try:
+        yield
+    except LockedError as error:
+        click.echo(f"qilucrawl: locked: {error}; not starting (exit {ExitStatus.LOCKED:d})", err=True)
+        sys.exit(ExitStatus.LOCKED)
+    except NoArchive as error:
+        raise click.UsageError(str(error)) from None
+    except StoreError as error:
+        raise CannotRun(f"cannot use the archive: {error}") from None
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -50,14 +57,35 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return value
 
 
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A day or a time (ISO 8601, the one date syntax of every command) as the ISO prefix stored
+    times compare with; click names the option in the error."""
+    if value is None:
+        return None
+    from qilucrawl.clean.dates import iso_option
+
+    try:
+        return iso_option(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD, or an ISO 8601 time)") from None
+
+
 def _db_option(help_text: str) -> Callable:
     return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False), default=DEFAULT_DB, show_default=True, help=help_text
+        "--db", "db_path", type=click.Path(dir_okay=False), default=api.DEFAULT_DB, show_default=True, help=help_text
     )
 
 
 db_option = _db_option("The SQLite archive file (created if missing).")
 read_db_option = _db_option("The SQLite archive file to read.")
+base_url_option = click.option(
+    "--base-url", callback=_base_url, help="Serve every endpoint of the source from this base URL (a mirror)."
+)
+list_url_option = click.option(
+    "--list-url",
+    metavar="URL",
+    help="Walk from this list page (a channel page such as /shandong/, or /html/scroll/) instead of list_564_1.",
+)
 settings_option = click.option(
     "-s",
     "--set",
@@ -73,6 +101,43 @@ log_level_option = click.option(
     default=None,
     help="How much the crawl logs [default: INFO; WARNING beside the progress bar on a terminal].",
 )
+
+
+def crawl_options(command: Callable) -> Callable:
+    """-s, --log-file, --log-level: what every crawl takes."""
+    for option in (log_level_option, log_file_option, settings_option):
+        command = option(command)
+    return command
+
+
+def _crawl_settings(overrides: tuple[str, ...], log_file: str | None, log_level: str | None) -> dict[str, Any]:
+    """The crawl's settings from -s NAME=VALUE, --log-file and --log-level."""
+    if log_level is None:  # keep a terminal's progress bar readable; logs to files stay complete
+        log_level = "WARNING" if sys.stderr.isatty() and not log_file else "INFO"
+    settings: dict[str, Any] = {"LOG_LEVEL": log_level}
+    for pair in overrides:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        settings[name.strip()] = value
+    if log_file:
+        try:  # a missing folder is made, as for the archive; an unwritable file is said plainly
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+            Path(log_file).open("a").close()
+        except OSError as error:
+            raise CannotRun(f"cannot write the log file {log_file}: {error}") from None
+        settings["LOG_FILE"] = log_file
+    return settings
+
+
+def _report(result: RunResult) -> None:
+    for run in result.runs:
+        click.echo(
+            f"run {run['id']} ({run['spider']}): {run['new']} new, {run['updated']} updated, "
+            f"{run['unchanged']} unchanged, {run['skipped']} skipped as known, {run['failed']} failed"
+            f" — {run['status']}"
+        )
+    click.echo(f"finished in {result.seconds:.1f}s, exit status {int(result.status)}")
 
 
 @click.group()
@@ -91,12 +156,10 @@ def crawl() -> None:
 
 @crawl.command("feed")
 @db_option
-@click.option("--base-url", callback=_base_url, help="Serve every feed endpoint from this base URL (a mirror).")
+@base_url_option
 @click.option("--media", multiple=True, metavar="NAME", help="Only archive this medium, e.g. 齐鲁网 (repeatable).")
 @click.option("--refetch", is_flag=True, help="Fetch every listed article, even those stored unchanged.")
-@settings_option
-@log_file_option
-@log_level_option
+@crawl_options
 def crawl_feed(
     db_path: str,
     base_url: str | None,
@@ -110,72 +173,21 @@ def crawl_feed(
 
     Example:
 
+    \b
         qilucrawl crawl feed --db archive/qilucrawl.db --media 齐鲁网
     """
-    extra = {"QILU_REFETCH": str(refetch)}
-    if media:
-        extra["QILU_MEDIA"] = ",".join(media)
-    result = _run([Job("feed", {"base_url": base_url})], db_path, overrides, extra, log_file, log_level)
+    settings = _crawl_settings(overrides, log_file, log_level)
+    with _said_plainly():
+        result = api.crawl("feed", db_path, base_url=base_url, media=media, refetch=refetch, settings=settings)
+    _report(result)
     sys.exit(result.status)
-
-
-def _run(
-    jobs: list[Job],
-    db_path: str,
-    overrides: tuple[str, ...],
-    extra: dict[str, str],
-    log_file: str | None,
-    log_level: str | None,
-    quiet: bool = False,
-) -> RunResult:
-    if log_level is None:  # keep a terminal's progress bar readable; logs to files stay complete
-        log_level = "WARNING" if sys.stderr.isatty() and not log_file else "INFO"
-    try:
-        settings_overrides = {"LOG_LEVEL": log_level, **extra, **parse_overrides(overrides)}
-    except ValueError as error:
-        raise click.UsageError(str(error)) from None
-    if log_file:
-        try:  # a missing folder is made, as for the archive; an unwritable file is said plainly
-            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-            Path(log_file).open("a").close()
-        except OSError as error:
-            raise CannotRun(f"cannot write the log file {log_file}: {error}") from None
-        settings_overrides["LOG_FILE"] = log_file
-    settings = project_settings(db_path, settings_overrides)
-    try:
-        result = run_jobs(jobs, settings)
-    except LockedError as error:
-        click.echo(f"qilucrawl: locked: {error}; not starting (exit {ExitStatus.LOCKED:d})", err=True)
-        sys.exit(ExitStatus.LOCKED)
-    except StoreError as error:
-        click.echo(f"qilucrawl: cannot use the archive: {error}", err=True)
-        sys.exit(ExitStatus.ERROR)
-    if not quiet:
-        _print_runs(result)
-    return result
-
-
-def _print_runs(result: RunResult) -> None:
-    for run in result.runs:
-        click.echo(
-            f"run {run['id']} ({run['spider']}): {run['new']} new, {run['updated']} updated, "
-            f"{run['unchanged']} unchanged, {run['skipped']} skipped as known, {run['failed']} failed"
-            f" — {run['status']}"
-        )
-    click.echo(f"finished in {result.seconds:.1f}s, exit status {int(result.status)}")
 
 
 @crawl.command("iqilu")
 @db_option
-@click.option("--base-url", callback=_base_url, help="Serve iqilu.com from this base URL (a mirror).")
-@click.option(
-    "--list-url",
-    metavar="URL",
-    help="Walk from this list page (a channel page such as /shandong/, or /html/scroll/) instead of list_564_1.",
-)
-@settings_option
-@log_file_option
-@log_level_option
+@base_url_option
+@list_url_option
+@crawl_options
 def crawl_iqilu(
     db_path: str,
     base_url: str | None,
@@ -188,11 +200,13 @@ def crawl_iqilu(
 
     Example:
 
+    \b
         qilucrawl crawl iqilu --db archive/qilucrawl.db
     """
-    result = _run(
-        [Job("iqilu", {"base_url": base_url, "list_url": list_url})], db_path, overrides, {}, log_file, log_level
-    )
+    settings = _crawl_settings(overrides, log_file, log_level)
+    with _said_plainly():
+        result = api.crawl("iqilu", db_path, base_url=base_url, list_url=list_url, settings=settings)
+    _report(result)
     sys.exit(result.status)
 
 
@@ -203,21 +217,15 @@ def backfill() -> None:
 
 @backfill.command("iqilu")
 @db_option
-@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Oldest day to archive (YYYY-MM-DD).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Archive days before this one (YYYY-MM-DD).")
-@click.option("--base-url", callback=_base_url, help="Serve iqilu.com from this base URL (a mirror).")
-@click.option(
-    "--list-url",
-    metavar="URL",
-    help="Walk from this list page (a channel page such as /shandong/, or /html/scroll/) instead of list_564_1.",
-)
-@settings_option
-@log_file_option
-@log_level_option
+@click.option("--since", required=True, callback=_date_option, metavar="DATE", help="Oldest day to archive.")
+@click.option("--until", callback=_date_option, metavar="DATE", help="Archive days before this one.")
+@base_url_option
+@list_url_option
+@crawl_options
 def backfill_iqilu(
     db_path: str,
-    since,
-    until,
+    since: str,
+    until: str | None,
     base_url: str | None,
     list_url: str | None,
     overrides: tuple[str, ...],
@@ -226,20 +234,22 @@ def backfill_iqilu(
 ) -> None:
     """Walk iqilu.com list pages back to --since, fetching each article and its continuation pages.
 
-    Stopped at any point (Ctrl-C, SIGKILL), the same command finishes the job without refetching
-    what is stored.  Example:
+    Days are Beijing days, --since included, --until not (ISO 8601 dates, or times, of which
+    the day is taken).  Stopped at any point (Ctrl-C, SIGKILL), the same command finishes the
+    job without refetching what is stored.  Example:
 
+    \b
         qilucrawl backfill iqilu --db archive/qilucrawl.db --since 2026-01-01 --until 2026-02-01
     """
-    if until is not None and until <= since:
+    settings = _crawl_settings(overrides, log_file, log_level)
+    if until is not None and until[:10] <= since[:10]:
         raise click.UsageError("--until must be after --since")
-    kwargs = {
-        "since": since.date().isoformat(),
-        "until": until.date().isoformat() if until else None,
-        "base_url": base_url,
-        "list_url": list_url,
-    }
-    result = _run([Job("iqilu", kwargs)], db_path, overrides, {}, log_file, log_level)
+    with _said_plainly():
+        result = api.backfill(
+            "iqilu", db_path, since=since[:10], until=until[:10] if until else None,
+            base_url=base_url, list_url=list_url, settings=settings,
+        )  # fmt: skip
+    _report(result)
     sys.exit(result.status)
 
 
@@ -254,51 +264,29 @@ def import_(paths: tuple[str, ...], db_path: str, as_json: bool) -> None:
     imported, updated, unchanged, skipped or failed, with the reason.  Re-running changes
     nothing.  Example:
 
+    \b
         qilucrawl import old-site/_posts --db archive/qilucrawl.db
     """
-    import os
-    from collections import Counter
-
-    from qilucrawl.importer import FAILED, import_posts
-    from qilucrawl.lock import RunLock
-
-    try:
-        with RunLock(db_path):
-            store = _open_store(db_path)
-            run_id = store.start_run("import", {"paths": list(paths)}, os.getpid())
-            reports = import_posts(paths, store, run_id)
-            failed = sum(r.outcome == FAILED for r in reports)
-            store.finish_run(run_id, "failures" if failed else "ok")
-    except LockedError as error:
-        click.echo(f"qilucrawl: locked: {error}; not starting (exit {ExitStatus.LOCKED:d})", err=True)
-        sys.exit(ExitStatus.LOCKED)
-    except OSError as error:
-        raise CannotRun(f"cannot use the archive {db_path}: {error}") from None
-    for report in reports:
+    with _said_plainly():
+        try:
+            result = api.import_archive(paths, db_path)
+        except OSError as error:
+            raise CannotRun(f"cannot use the archive {db_path}: {error}") from None
+    for report in result.reports:
         if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "path": report.path,
-                        "outcome": report.outcome,
-                        "info_code": report.info_code,
-                        "reason": report.reason,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            click.echo(json.dumps(report, ensure_ascii=False))
         else:
-            reason = f"  ({report.reason})" if report.reason else ""
-            click.echo(f"{report.outcome:<10} {report.info_code or '-':<22} {report.path}{reason}")
-    totals = Counter(r.outcome for r in reports)
-    click.echo(f"run {run_id}: " + ", ".join(f"{n} {k}" for k, n in sorted(totals.items())), err=as_json)
-    sys.exit(ExitStatus.FAILURES if failed else ExitStatus.OK)
+            reason = f"  ({report['reason']})" if report["reason"] else ""
+            click.echo(f"{report['outcome']:<10} {report['info_code'] or '-':<22} {report['path']}{reason}")
+    totals = ", ".join(f"{n} {outcome}" for outcome, n in result.totals.items())
+    click.echo(f"run {result.run['id']}: {totals}", err=as_json)
+    sys.exit(ExitStatus.FAILURES if result.totals.get("failed") else ExitStatus.OK)
 
 
 # --- reading the archive ------------------------------------------------------------------------
 
 
-def filter_options(command):
+def filter_options(command: Callable) -> Callable:
     """--since, --until, --source (shared by export and search)."""
     command = click.option("--source", metavar="MEDIUM", help="Only this medium, e.g. 齐鲁网.")(command)
     command = click.option("--until", metavar="DATE", callback=_date_option, help="Published before this day/time.")(
@@ -307,19 +295,6 @@ def filter_options(command):
     return click.option("--since", metavar="DATE", callback=_date_option, help="Published on or after this day/time.")(
         command
     )
-
-
-def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--since/--until as an ISO prefix that compares with stored ISO times (checked; click
-    names the option in the error)."""
-    if value is None:
-        return None
-    from qilucrawl.clean.dates import parse_datetime
-
-    parsed = parse_datetime(value)
-    if not parsed.ok:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)")
-    return parsed.iso[:10] if len(value.strip()) <= 10 else parsed.iso
 
 
 @cli.command()
@@ -353,23 +328,25 @@ def export(
     manifest (<file>.manifest.json) records format, filters, rows, time range and sha256.
     Example:
 
+    \b
         qilucrawl export --db archive/qilucrawl.db --format parquet --out articles.parquet --since 2026-01-01
     """
-    from qilucrawl.export import ExportFilters, export_articles, manifest_path
+    from qilucrawl.export import manifest_path
 
     if out_path is None:
         if fmt != "jekyll":
             raise click.UsageError("--out is required for this format")
         out_path = "archive"
-    filters = ExportFilters(since, until, source, category, changed_since_run)
-    host = site_host or project_settings(db_path).get("QILU_SITE_HOST")
     if fmt != "jekyll" and Path(out_path).is_dir():
         raise click.BadParameter(f"{out_path} is a directory; --out names the file to write", param_hint="--out")
-    store = _open_store(db_path, must_exist=True)
-    try:
-        manifest = export_articles(store, fmt, out_path, filters, bom=bom, site_host=host)
-    except OSError as error:
-        raise CannotRun(f"cannot write {out_path}: {error}") from None
+    with _said_plainly():
+        try:
+            manifest = api.export(
+                db_path, fmt, out_path, since=since, until=until, source=source, category=category,
+                changed_since_run=changed_since_run, bom=bom, site_host=site_host,
+            )  # fmt: skip
+        except OSError as error:
+            raise CannotRun(f"cannot write {out_path}: {error}") from None
     click.echo(f"wrote {manifest['rows']} articles to {out_path} ({fmt}); manifest {manifest_path(out_path, fmt)}")
 
 
@@ -392,10 +369,11 @@ def search(
 
     Chinese words of any length work, two characters included.  Example:
 
+    \b
         qilucrawl search 趵突泉 --db archive/qilucrawl.db --since 2026-11-01
     """
-    store = _open_store(db_path, must_exist=True)
-    results = store.search(" ".join(words), since=since, until=until, source=source, limit=limit)
+    with _said_plainly():
+        results = api.search(db_path, " ".join(words), since=since, until=until, source=source, limit=limit)
     for row in results:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -414,9 +392,11 @@ def stats(db_path: str, as_json: bool) -> None:
 
     Example:
 
+    \b
         qilucrawl stats --db archive/qilucrawl.db
     """
-    figures = _open_store(db_path, must_exist=True).stats()
+    with _said_plainly():
+        figures = api.stats(db_path)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
@@ -448,9 +428,11 @@ def runs(db_path: str, limit: int, as_json: bool) -> None:
 
     Example:
 
+    \b
         qilucrawl runs --db archive/qilucrawl.db --limit 5
     """
-    rows = _open_store(db_path, must_exist=True).runs(limit)
+    with _said_plainly():
+        rows = api.runs(db_path, limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -464,15 +446,6 @@ def runs(db_path: str, limit: int, as_json: bool) -> None:
             f"{run['status']:<11} {run['new']:>6} {run['updated']:>5} {run['unchanged']:>6} "
             f"{run['skipped']:>6} {run['failed']:>5}"
         )
-
-
-def _open_store(db_path: str, *, must_exist: bool = False) -> Store:
-    if must_exist and not Path(db_path).exists():
-        raise click.UsageError(f"no archive at {db_path}")
-    try:
-        return Store(db_path)
-    except (StoreError, OSError) as error:
-        raise CannotRun(f"cannot use the archive: {error}") from None
 
 
 # --- one page, no crawl -------------------------------------------------------------------------
@@ -499,44 +472,32 @@ def parse(
     becomes the article a crawl makes of it given what the list said (--title, --published,
     --media; the infoCode is read from --url).  Examples:
 
+    \b
         qilucrawl parse saved/page.html --url https://news.iqilu.com/shandong/20220220/1.shtml
-
         qilucrawl parse saved/text.json --title 标题 --published '2026-11-18 09:30:00' --media 齐鲁网
     """
-    from qilucrawl.export import RECORD_FIELDS, record
-    from qilucrawl.extract import ExtractError, extract
-    from qilucrawl.items import INFO_CODE, ListEntry, Page
+    from qilucrawl.items import ARTICLE_FIELDS
 
-    entry = None
-    if title or published or media:
-        code = INFO_CODE.search(original_url or "")
-        entry = ListEntry(code.group() if code else "", title, published, media)
     failed = False
     for source in inputs:
+        result: dict[str, Any] = {}
+        error = None
         try:
-            body, url = _read_input(source)
-            article = extract(Page(url=original_url or url, body=body, entry=entry))
-            result: dict[str, Any] = record(article.to_record())
-            error = None
+            result = api.parse_page(source, url=original_url, title=title, published=published, media=media)
         except (ExtractError, OSError, ValueError) as problem:
-            result, error, failed = {}, str(problem), True
+            error, failed = str(problem), True
             if error.startswith("no title") and not title:
                 error += " (a text-endpoint response has none: give the list's with --title)"
         if as_json:  # every field on every line, null where unknown (or unreadable)
-            line = {"input": source, **(result or dict.fromkeys(RECORD_FIELDS)), "error": error}
-            click.echo(json.dumps(line, ensure_ascii=False))
+            click.echo(json.dumps({"input": source, **(result or dict.fromkeys(ARTICLE_FIELDS)), "error": error},
+                                  ensure_ascii=False))  # fmt: skip
         else:
             _print_article(source, result, error)
     sys.exit(ExitStatus.FAILURES if failed else ExitStatus.OK)
 
 
-def _read_input(source: str) -> tuple[bytes, str]:
-    if source.startswith(("http://", "https://")):
-        request = urllib.request.Request(source, headers={"User-Agent": f"qilucrawl/{__version__}"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read(16 * 1024 * 1024), response.geturl()
-    path = Path(source)
-    return path.read_bytes(), path.resolve().as_uri()
+_SHOWN = ("title", "subtitle", "published_at", "source", "category", "authors", "tags", "original_title",
+          "parser", "quality_flags")  # fmt: skip
 
 
 def _print_article(source: str, result: dict[str, Any], error: str | None) -> None:
@@ -544,18 +505,7 @@ def _print_article(source: str, result: dict[str, Any], error: str | None) -> No
     if error:
         click.echo(f"   error: {error}")
         return
-    for name in (
-        "title",
-        "subtitle",
-        "published_at",
-        "source",
-        "category",
-        "authors",
-        "tags",
-        "original_title",
-        "parser",
-        "quality_flags",
-    ):
+    for name in _SHOWN:
         click.echo(f"   {name}: {result.get(name)}")
     click.echo(f"   images: {len(result.get('images') or [])}")
     click.echo("   body:")
@@ -567,50 +517,34 @@ def _print_article(source: str, result: dict[str, Any], error: str | None) -> No
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default="archive/demo.db", show_default=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default="archive/demo.jsonl", show_default=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=defaults.QILU_DEMO_DB_PATH, show_default=True)
+@click.option(
+    "--out", "out_path", type=click.Path(dir_okay=False), default=defaults.QILU_DEMO_JSONL_PATH, show_default=True
+)
 @settings_option
 def demo(db_path: str, out_path: str, overrides: tuple[str, ...]) -> None:
     """Start the bundled offline demo site, crawl it, archive it and export JSONL.
 
     Running it again adds no duplicate.  Example:
 
+    \b
         qilucrawl demo --db archive/demo.db --out archive/demo.jsonl
     """
-    from qilucrawl.demo.server import DemoServer
-    from qilucrawl.export.to_jsonl import write_jsonl
-
-    with DemoServer() as server:
-        click.echo(f"demo site on {server.url}")
-        jobs = [Job("feed", {"base_url": server.url}), Job("iqilu", {"base_url": server.url, "since": DEMO_SINCE})]
-        result = _run(jobs, db_path, overrides, DEMO_SETTINGS, None, DEMO_SETTINGS["LOG_LEVEL"])
-    store = _open_store(db_path)
-    count = write_jsonl(store.iter_articles(), out_path)
-    click.echo(f"archive {db_path}: {store.count()} articles; exported {count} to {out_path}")
-    for failure in [f for run in result.runs for f in store.failures(run["id"])]:
+    settings = _crawl_settings(overrides, None, defaults.QILU_DEMO_SETTINGS["LOG_LEVEL"])
+    with _said_plainly():
+        result = api.demo(db_path, out_path, settings=settings, on_start=lambda url: click.echo(f"demo site on {url}"))
+    _report(result.crawl)
+    click.echo(f"archive {db_path}: {result.articles} articles; exported {result.exported} to {out_path}")
+    for failure in result.failures:
         status = f" HTTP {failure['status']}" if failure["status"] else ""
         click.echo(f"  failed [{failure['stage']}]{status} {failure['url']}: {failure['reason']}")
-    sample = _sample(store)
-    if sample:
-        click.echo("\nsample article:")
-        from qilucrawl.export import record
-
-        shown = {k: v for k, v in record(sample).items() if k != "body_html"}
+    if result.sample:
+        shown = {k: v for k, v in result.sample.items() if k != "body_html"}
         shown["body_text"] = (shown["body_text"] or "")[:200] + "…"
+        click.echo("\nsample article:")
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
-    if result.status in (ExitStatus.LOCKED, ExitStatus.ERROR):
-        sys.exit(result.status)
-
-
-def _sample(store: Store) -> dict[str, Any] | None:
-    """The newest 齐鲁网 article with an image, else the newest article: something to look at."""
-    rows = list(
-        store.db.query(
-            "SELECT info_code FROM articles ORDER BY source = '齐鲁网' DESC, images != '[]' DESC,"
-            " published_at DESC LIMIT 1"
-        )
-    )
-    return store.get(rows[0]["info_code"]) if rows else None
+    if result.crawl.status in (ExitStatus.LOCKED, ExitStatus.ERROR):
+        sys.exit(result.crawl.status)
 
 
 @cli.command("demo-server")
@@ -621,6 +555,7 @@ def demo_server(port: int, edition: int) -> None:
 
     Example:
 
+    \b
         qilucrawl demo-server --port 8800 &
         qilucrawl crawl feed --base-url http://127.0.0.1:8800 --db /tmp/try.db
     """

@@ -38,6 +38,9 @@ class FileReport:
     info_code: str | None = None
     reason: str | None = None
 
+    def as_dict(self) -> dict[str, str | None]:
+        return {"path": self.path, "outcome": self.outcome, "info_code": self.info_code, "reason": self.reason}
+
 
 def find_posts(paths: Iterable[str | Path]) -> list[Path]:
     """Post files under the given files and folders, in a stable order."""

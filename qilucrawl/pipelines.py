@@ -69,7 +69,6 @@ class StorePipeline:
         self.crawler = crawler
         self.db_path = settings.get("QILU_DB_PATH")
         self.batch_size = settings.getint("QILU_STORE_BATCH_SIZE", 50)
-        self.take_lock = not settings.getbool("QILU_LOCK_HELD")
         self.store: Store | None = None
         self.lock: RunLock | None = None
         self.run_id: int | None = None
@@ -86,9 +85,9 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self, spider=None) -> None:
-        if self.take_lock:  # `scrapy crawl` without the qilucrawl CLI, which holds it already
-            self.lock = RunLock(self.db_path)
-            self.lock.acquire()
+        # The runner holds it already (the lock is re-entrant in a process); `scrapy crawl` does not.
+        self.lock = RunLock(self.db_path)
+        self.lock.acquire()
         self.store = Store(self.db_path)
         spider = self.crawler.spider
         run_args = getattr(spider, "run_args", None) or {"spider": spider.name, "pid": os.getpid()}

@@ -1,15 +1,5 @@
-"""Run spiders in-process for the CLI: the run lock, ``-s`` overrides and the exit status.
-
-Exit statuses (README, "Exit statuses"):
-
-====  ==============================================================
-0     finished, nothing failed
-1     finished, some pages failed (recorded in the failures table)
-2     usage error (bad arguments)
-3     another run holds this archive's lock; nothing was done
-4     could not run, or was interrupted (Ctrl-C, SIGTERM, crash)
-====  ==============================================================
-"""
+"""Run spiders in-process: Scrapy's settings with ``-s`` overrides, the jobs in one reactor,
+under the archive's lock, and the exit status (:mod:`qilucrawl.runs`)."""
 
 from __future__ import annotations
 
@@ -18,7 +8,6 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +16,10 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from twisted.internet import defer
 from twisted.internet.error import ReactorNotRunning
 
-from qilucrawl.lock import RunLock
-from qilucrawl.store import Store, StoreError
+from qilucrawl.runs import RunResult, exit_status, locked_archive
+from qilucrawl.store import Store
 
 logger = logging.getLogger(__name__)
-
-
-class ExitStatus(IntEnum):
-    OK = 0
-    FAILURES = 1
-    USAGE = 2
-    LOCKED = 3
-    ERROR = 4
 
 
 @dataclass(slots=True)
@@ -47,13 +28,6 @@ class Job:
 
     spider: str
     kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class RunResult:
-    status: ExitStatus
-    runs: list[dict[str, Any]]
-    seconds: float
 
 
 def project_settings(db_path: str | Path, overrides: dict[str, str] | None = None) -> Settings:
@@ -81,24 +55,15 @@ def run_jobs(jobs: list[Job], settings: Settings) -> RunResult:
     """Run the jobs one after another under the archive's lock; say how it went."""
     started = time.monotonic()
     db_path = settings.get("QILU_DB_PATH")
-    lock = RunLock(db_path)
-    try:
-        lock.acquire()  # raises LockedError: the caller turns it into ExitStatus.LOCKED
-    except OSError as error:  # no such folder, read-only file system …
-        raise StoreError(f"{db_path}: cannot create the lock file: {error.strerror or error}") from error
-    try:
-        Store(db_path).close()  # an unusable archive is a StoreError here, not a crash mid-crawl
-        settings.set("QILU_LOCK_HELD", True, priority="cmdline")
+    with locked_archive(db_path):  # LockedError / StoreError: the caller says so, exit 3 / 4
         crawlers = _crawl(jobs, settings)
-    finally:
-        lock.release()
     run_ids = [c.stats.get_value("qilu/run_id") for c in crawlers]
     store = Store(db_path)
     try:
         runs = [store.run(run_id) for run_id in run_ids if run_id is not None]
     finally:
         store.close()
-    return RunResult(_status(runs, len(jobs)), runs, time.monotonic() - started)
+    return RunResult(exit_status(runs, len(jobs)), runs, time.monotonic() - started)
 
 
 def _crawl(jobs: list[Job], settings: Settings) -> list:
@@ -135,16 +100,7 @@ def _run_args(job: Job, settings: Settings) -> dict[str, Any]:
     given = {
         name: settings[name]
         for name in settings
-        if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"]
-        and name not in ("QILU_LOCK_HELD", "QILU_DB_PATH")
+        if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name != "QILU_DB_PATH"
     }
     arguments = {k: v for k, v in job.kwargs.items() if v is not None}
     return {"spider": job.spider, **arguments, "settings": given, "pid": os.getpid()}
-
-
-def _status(runs: list[dict[str, Any]], expected: int) -> ExitStatus:
-    if len(runs) < expected or any(run["status"] in ("interrupted", "running") for run in runs):
-        return ExitStatus.ERROR
-    if any(run["failed"] for run in runs):
-        return ExitStatus.FAILURES
-    return ExitStatus.OK

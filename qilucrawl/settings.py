@@ -71,7 +71,7 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # --- Store (qilucrawl.store, StorePipeline) -------------------------------------------------
-# The SQLite archive; `qilucrawl … --db PATH` sets it.
+# The SQLite archive; `qilucrawl … --db PATH` sets it (this is the commands' default too).
 QILU_DB_PATH = "archive/qilucrawl.db"
 # Articles written per transaction: bigger batches are faster, smaller lose less on a crash
 # (a crash loses at most one uncommitted batch, which the next run fetches again).
@@ -89,8 +89,14 @@ QILU_FEED_WEBAPI_BASE_URL = "http://183.136.162.242"
 QILU_FEED_TEXT_BASE_URL = "http://choicewzp1.eastmoney.com"
 # The public share page an archive links to as the article's source.
 QILU_FEED_SHARE_BASE_URL = "http://finews.zning.xyz"
+# Endpoint paths ({n}: the list type, {count}: QILU_FEED_COUNT, {code}: the infoCode).
+QILU_FEED_MARKET_PATH = "/information/newmarket/web/webapi?marketType={n}&count={count}"
+QILU_FEED_WEBAPI_PATH = "/web/webapi?type={n}&count={count}&newsid=1"
+QILU_FEED_TEXT_PATH = "/NewsData/GetNewsText.do?id={code}"
+QILU_FEED_SHARE_PATH = "/html_News/NewsShare.html?infoCode={code}"
 QILU_FEED_MARKET_TYPES = [37, 38, 39]
 QILU_FEED_WEBAPI_TYPES = [45, 102]
+QILU_FEED_ROLLING_TYPE = 102  # the 7x24 rolling feed among the webapi types
 QILU_FEED_COUNT = 100
 # Only archive these media (names as the feed spells them, e.g. 齐鲁网); empty means all.
 QILU_MEDIA = []
@@ -104,3 +110,19 @@ QILU_IQILU_LIST_PATH = "/shandong/yuanchuang/list_564_{page}.shtml"
 QILU_IQILU_MAX_LIST_PAGES = 500
 # Continuation pages (_2, _3 …) followed per article.
 QILU_IQILU_MAX_CONTINUATION_PAGES = 20
+
+# --- The demo (qilucrawl demo) -------------------------------------------------------------------
+# `qilucrawl demo` writes here by default.
+QILU_DEMO_DB_PATH = "archive/demo.db"
+QILU_DEMO_JSONL_PATH = "archive/demo.jsonl"
+# The whole demo site is backfilled.
+QILU_DEMO_SINCE = "2000-01-01"
+# The demo site is ours and local: no need to be gentle with it.
+QILU_DEMO_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "QILU_RETRY_BACKOFF_BASE": "0.2",
+    "LOG_LEVEL": "WARNING",
+    "QILU_PROGRESS": "off",
+}

@@ -78,6 +78,10 @@ class StoreError(Exception):
     """The archive cannot be opened or written (not a database, read-only, disk full …)."""
 
 
+class NoArchive(StoreError):
+    """A read of an archive that does not exist."""
+
+
 class Store:
     """The archive file.  Cheap to open; one per process."""
 
@@ -541,6 +545,15 @@ class Store:
                 f" WHERE info_code IN ({marks})",
                 chunk,
             )
+
+    def sample(self) -> dict[str, Any] | None:
+        """Something to look at: the newest 齐鲁网 article with an image, else the newest."""
+        sql = (
+            "SELECT info_code FROM articles ORDER BY source = '齐鲁网' DESC, images != '[]' DESC,"
+            " published_at DESC LIMIT 1"
+        )
+        rows = list(self.db.query(sql))
+        return self.get(rows[0]["info_code"]) if rows else None
 
     def count(self) -> int:
         return self.db["articles"].count

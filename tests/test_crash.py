@@ -30,7 +30,7 @@ import pytest
 from qilucrawl.demo.server import DemoServer, DemoSite
 from qilucrawl.extract.iqilu import iqilu_info_code
 from qilucrawl.jekyll import post_filename, read_post, render_post
-from qilucrawl.runner import ExitStatus
+from qilucrawl.runs import ExitStatus
 from tests.conftest import LOCAL_SETTINGS, ROOT, run_cli
 
 SEED = 20261122

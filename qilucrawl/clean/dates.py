@@ -196,3 +196,16 @@ def date_from_info_code(info_code: str | None) -> date | None:
 def now_iso() -> str:
     """The current time, as stored in the archive's bookkeeping columns."""
     return datetime.now(BEIJING).isoformat(timespec="seconds")
+
+
+def iso_option(value: str) -> str:
+    """A day or a time given on the command line (ISO 8601: ``2026-01-01``, ``2026-01-01 08:00``,
+    ``2026-01-01T08:00:00+00:00``) as the ISO prefix stored times compare with: the day alone,
+    or the time in Beijing time (a time without a zone is a Beijing time).  ValueError else."""
+    text = value.strip()
+    moment = datetime.fromisoformat(text)  # ValueError for anything else
+    if len(text) <= 10:
+        return moment.date().isoformat()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BEIJING)
+    return moment.astimezone(BEIJING).isoformat(timespec="seconds")

@@ -27,14 +27,6 @@ from qilucrawl.items import FEED_TEXT, INFO_CODE, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
 from qilucrawl.store import read_filtered, read_known
 
-LIST_PATHS = {
-    "market": "/information/newmarket/web/webapi?marketType={n}&count={count}",
-    "webapi": "/web/webapi?type={n}&count={count}&newsid=1",
-}
-TEXT_PATH = "/NewsData/GetNewsText.do?id={code}"
-SHARE_PATH = "/html_News/NewsShare.html?infoCode={code}"
-ROLLING_TYPE = 102
-
 _LIST_KEYS = ("record", "records", "nodeList", "list", "items", "data", "result", "Data")
 _CODE_KEYS = ("infoCode", "infocode", "InfoCode", "info_code", "code")
 _TITLE_KEYS = ("title", "Title", "simtitle")
@@ -60,11 +52,12 @@ class FeedSpider(scrapy.Spider):
     def list_urls(self) -> list[tuple[str, bool]]:
         """Every list endpoint, and whether it is the rolling feed."""
         count = self.settings.getint("QILU_FEED_COUNT", 100)
-        market = self._base("QILU_FEED_MARKET_BASE_URL") + LIST_PATHS["market"]
-        webapi = self._base("QILU_FEED_WEBAPI_BASE_URL") + LIST_PATHS["webapi"]
+        market = self._base("QILU_FEED_MARKET_BASE_URL") + self.settings.get("QILU_FEED_MARKET_PATH")
+        webapi = self._base("QILU_FEED_WEBAPI_BASE_URL") + self.settings.get("QILU_FEED_WEBAPI_PATH")
+        rolling_type = self.settings.getint("QILU_FEED_ROLLING_TYPE")
         urls = [(market.format(n=n, count=count), False) for n in self.settings.getlist("QILU_FEED_MARKET_TYPES")]
         urls += [
-            (webapi.format(n=n, count=count), int(n) == ROLLING_TYPE)
+            (webapi.format(n=n, count=count), int(n) == rolling_type)
             for n in self.settings.getlist("QILU_FEED_WEBAPI_TYPES")
         ]
         return urls
@@ -119,10 +112,13 @@ class FeedSpider(scrapy.Spider):
             while self.crawler.engine.needs_backout():  # Scrapy's way to make start() lazy
                 await asyncio.sleep(0.01)
             yield scrapy.Request(
-                text_base + TEXT_PATH.format(code=entry.info_code),
+                text_base + self.settings.get("QILU_FEED_TEXT_PATH").format(code=entry.info_code),
                 callback=self.parse_text,
                 errback=self.text_failed,
-                cb_kwargs={"entry": entry, "share_url": share_base + SHARE_PATH.format(code=entry.info_code)},
+                cb_kwargs={
+                    "entry": entry,
+                    "share_url": share_base + self.settings.get("QILU_FEED_SHARE_PATH").format(code=entry.info_code),
+                },
             )
 
     def parse_list(self, response: Response, rolling: bool) -> Iterator[Any]:
