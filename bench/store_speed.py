@@ -7,7 +7,7 @@
 Baseline, same run, same input: raw ``sqlite3`` ``executemany`` INSERTs of the same rows —
 the article row, its page row and its full-text index row, built from the same Article objects inside the timing (JSON
 lists, zlib-compressed page, sha256, the index's text of neighbouring character pairs made by
-``qilucrawl.search.segment``) — into the same schema (created by ``Store``), with the
+``qilucrawl.fulltext.segment``) — into the same schema (created by ``Store``), with the
 same PRAGMAs (WAL, ``synchronous=NORMAL``) and the same batches and transactions.  It is what
 any writer of those rows must at least do; it skips the product's dedup look-up, revision
 logic and run counters.  Target: the store ≥ 50% of the raw rate.
@@ -34,8 +34,8 @@ from bench import synthetic
 from bench.figures import Figure, bench_main, say
 from qilucrawl import settings
 from qilucrawl.clean.dates import now_iso
+from qilucrawl.fulltext import search_key, segment
 from qilucrawl.items import Article
-from qilucrawl.search import search_key, segment
 from qilucrawl.store import ARTICLE_COLUMNS, Store
 
 ARTICLES = {"quick": 3_000, "default": 10_000, "full": 30_000}

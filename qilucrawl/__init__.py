@@ -1,7 +1,8 @@
 """qilucrawl: crawl, clean and archive Qilu-net style news into SQLite; export datasets and a Jekyll site.
 
 The Python API (:mod:`qilucrawl.api`) is here too — ``qilucrawl.crawl(...)``, ``qilucrawl.search(...)``
-— loaded when first used, so that importing the package costs nothing.
+— loaded when first used, so that importing the package costs nothing.  (``qilucrawl.api.demo``
+runs the demo; ``qilucrawl.demo`` is the demo site's package.)
 """
 
 from typing import Any

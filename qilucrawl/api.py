@@ -4,7 +4,7 @@
     >>> result = qilucrawl.crawl("feed", "archive/qilucrawl.db", media=["齐鲁网"])
     >>> result.status, result.runs[0]["new"]
     (<ExitStatus.OK: 0>, 12)
-    >>> qilucrawl.search("archive/qilucrawl.db", "趵突泉", limit=3)[0]["title"]
+    >>> qilucrawl.fulltext("archive/qilucrawl.db", "趵突泉", limit=3)[0]["title"]
     '趵突泉三股水持续喷涌'
 
 The command line is a thin layer over these (``qilucrawl crawl feed`` calls :func:`crawl`), so
@@ -26,7 +26,7 @@ from typing import Any
 
 from qilucrawl import __version__
 from qilucrawl import settings as defaults
-from qilucrawl.runs import RunResult, locked_archive, recorded_run
+from qilucrawl.jobs import RunResult, locked_archive, recorded_run
 from qilucrawl.store import NoArchive, Store
 
 DEFAULT_DB = defaults.QILU_DB_PATH
@@ -134,7 +134,7 @@ def parse_page(
     ``source`` is the page's bytes, a file or an http(s) URL.  A saved text-endpoint response
     carries no title, time or medium: ``title``, ``published`` and ``media`` give them as the
     list did (the infoCode is read from ``url``)."""
-    from qilucrawl.export import record
+    from qilucrawl.exporters import record
     from qilucrawl.extract import extract
     from qilucrawl.items import INFO_CODE, ListEntry, Page
 
@@ -175,7 +175,7 @@ def export(
 ) -> dict[str, Any]:
     """Export articles as ``fmt`` (jsonl, csv, parquet, jekyll) into ``out``; returns the
     manifest written beside it."""
-    from qilucrawl.export import ExportFilters, export_articles
+    from qilucrawl.exporters import ExportFilters, export_articles
 
     filters = ExportFilters(since, until, source, category, changed_since_run)
     with _reading(db) as store:
@@ -258,7 +258,7 @@ def demo(
     """Start the bundled offline demo site, crawl it (feed, then iqilu), export JSONL.
     ``on_start(url)`` is called once the site is up."""
     from qilucrawl.demo.server import DemoServer
-    from qilucrawl.export.to_jsonl import write_jsonl
+    from qilucrawl.exporters.to_jsonl import write_jsonl
     from qilucrawl.runner import Job, project_settings, run_jobs
 
     with DemoServer() as server:
@@ -269,7 +269,7 @@ def demo(
             Job("iqilu", {"base_url": server.url, "since": defaults.QILU_DEMO_SINCE}),
         ]
         result = run_jobs(jobs, project_settings(db, {**defaults.QILU_DEMO_SETTINGS, **(settings or {})}))
-    from qilucrawl.export import record
+    from qilucrawl.exporters import record
 
     with _reading(db) as store:
         exported = write_jsonl(store.iter_articles(), out)

@@ -18,8 +18,8 @@ import click
 from qilucrawl import __version__, api
 from qilucrawl import settings as defaults
 from qilucrawl.items import ExtractError
+from qilucrawl.jobs import ExitStatus, RunResult
 from qilucrawl.lock import LockedError
-from qilucrawl.runs import ExitStatus, RunResult
 from qilucrawl.store import NoArchive, StoreError
 
 
@@ -331,7 +331,7 @@ def export(
     \b
         qilucrawl export --db archive/qilucrawl.db --format parquet --out articles.parquet --since 2026-01-01
     """
-    from qilucrawl.export import manifest_path
+    from qilucrawl.exporters import manifest_path
 
     if out_path is None:
         if fmt != "jekyll":

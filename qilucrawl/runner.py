@@ -1,5 +1,5 @@
 """Run spiders in-process: Scrapy's settings with ``-s`` overrides, the jobs in one reactor,
-under the archive's lock, and the exit status (:mod:`qilucrawl.runs`)."""
+under the archive's lock, and the exit status (:mod:`qilucrawl.jobs`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from twisted.internet import defer
 from twisted.internet.error import ReactorNotRunning
 
-from qilucrawl.runs import RunResult, exit_status, locked_archive
+from qilucrawl.jobs import RunResult, exit_status, locked_archive
 from qilucrawl.store import Store
 
 logger = logging.getLogger(__name__)

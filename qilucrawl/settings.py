@@ -77,7 +77,7 @@ QILU_DB_PATH = "archive/qilucrawl.db"
 # (a crash loses at most one uncommitted batch, which the next run fetches again).
 QILU_STORE_BATCH_SIZE = 50
 
-# --- Exports (qilucrawl.export) -----------------------------------------------------------------
+# --- Exports (qilucrawl.exporters) -----------------------------------------------------------------
 # The host the Jekyll site's back links point to: [返回首页](//<host>/).
 QILU_SITE_HOST = "localhost:4000"
 

@@ -11,7 +11,7 @@ Tables (README, "The database"):
 - ``failures``  what could not be fetched or read: URL, info_code, stage, reason, HTTP status
 - ``seen``      when each article was last listed or fetched (``last_seen_at``), apart from the
                 big rows so that a re-crawl writes a few bytes per article
-- ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.search`), keyed
+- ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.fulltext`), keyed
                 by ``search_keys`` (a key that grows with the publish time -> info_code)
 """
 
@@ -29,8 +29,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from qilucrawl.clean.dates import now_iso
-from qilucrawl.items import ARTICLE_FIELDS, FLAG_SHORT_BODY, LIST_FIELDS, Article, Failure, Filtered, Page
-from qilucrawl.search import (
+from qilucrawl.fulltext import (
     ASTRAL_HAN,
     fts_query,
     key_range,
@@ -40,6 +39,7 @@ from qilucrawl.search import (
     segment_v4,
     snippet,
 )
+from qilucrawl.items import ARTICLE_FIELDS, FLAG_SHORT_BODY, LIST_FIELDS, Article, Failure, Filtered, Page
 
 SCHEMA_VERSION = 6
 _JSON_COLUMNS = LIST_FIELDS
@@ -203,7 +203,7 @@ class Store:
             self.db.execute("ALTER TABLE articles DROP COLUMN last_seen_at")
 
     def _create_v4(self) -> None:
-        """The search index as :mod:`qilucrawl.search` describes it, built from the articles."""
+        """The search index as :mod:`qilucrawl.fulltext` describes it, built from the articles."""
         self.db.execute("DROP TABLE IF EXISTS articles_fts")
         self.db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='', tokenize='unicode61')")
         self.db.execute(

@@ -27,7 +27,7 @@ import pytest
 from qilucrawl.clean.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from qilucrawl.extract.iqilu import iqilu_info_code
 from qilucrawl.jekyll import read_post
-from qilucrawl.runs import ExitStatus
+from qilucrawl.jobs import ExitStatus
 from qilucrawl.store import Store
 from tests.conftest import LOCAL_SETTINGS, rows, run_cli
 from tests.hostile_server import HostileServer, Reply

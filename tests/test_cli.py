@@ -8,7 +8,7 @@ import click
 import pytest
 
 from qilucrawl.cli import cli
-from qilucrawl.runs import ExitStatus
+from qilucrawl.jobs import ExitStatus
 from tests.conftest import ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ import pytest
 from qilucrawl.demo.server import DemoServer, DemoSite
 from qilucrawl.extract.iqilu import iqilu_info_code
 from qilucrawl.jekyll import post_filename, read_post, render_post
-from qilucrawl.runs import ExitStatus
+from qilucrawl.jobs import ExitStatus
 from tests.conftest import LOCAL_SETTINGS, ROOT, run_cli
 
 SEED = 20261122
@@ -440,7 +440,7 @@ def build_archive(db: Path, rows: int) -> None:
 
 
 def export_formats() -> list[str]:
-    from qilucrawl.export import FORMATS
+    from qilucrawl.exporters import FORMATS
 
     return list(FORMATS)
 
@@ -462,14 +462,14 @@ def read_export(fmt: str, out: Path) -> int:
 
 
 def manifest_of(fmt: str, out: Path) -> Path:
-    from qilucrawl.export import manifest_path
+    from qilucrawl.exporters import manifest_path
 
     return manifest_path(out, fmt)
 
 
 def check_export(fmt: str, out: Path, rows: int) -> None:
     """A file under the final name is complete; a manifest that matches its file says so."""
-    from qilucrawl.export import _digest
+    from qilucrawl.exporters import _digest
 
     if fmt == "jekyll":
         if out.exists():

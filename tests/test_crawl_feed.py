@@ -17,8 +17,8 @@ from qilucrawl.clean.text import clean_title
 from qilucrawl.demo.iqilu_pages import load_iqilu
 from qilucrawl.demo.server import CORPUS as CORPUS_DIR
 from qilucrawl.demo.server import FAIL_TIMES, FAILING_MARKET_TYPE, load_feed
+from qilucrawl.jobs import ExitStatus
 from qilucrawl.lock import RunLock
-from qilucrawl.runs import ExitStatus
 from tests.conftest import LOCAL_SETTINGS, ROOT, rows, run_cli
 
 CORPUS = load_feed()

@@ -10,7 +10,7 @@ import pytest
 from qilucrawl.demo.iqilu_pages import LIST_PATH, load_iqilu
 from qilucrawl.demo.server import CORPUS
 from qilucrawl.extract.iqilu import iqilu_info_code
-from qilucrawl.runs import ExitStatus
+from qilucrawl.jobs import ExitStatus
 from tests.conftest import LOCAL_SETTINGS, rows, run_cli
 
 ARTICLES = load_iqilu(CORPUS)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qilucrawl.export import RECORD_FIELDS
+from qilucrawl.exporters import RECORD_FIELDS
 from tests.conftest import LOCAL_SETTINGS, SHARED, run_cli
 
 SEED = SHARED / "seeds" / "000_f0a55db7695c555a.txt"

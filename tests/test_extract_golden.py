@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from qilucrawl.export import RECORD_FIELDS
+from qilucrawl.exporters import RECORD_FIELDS
 from qilucrawl.extract import extract
 from tests.conftest import run_cli
 from tests.pages.regenerate import FIELDS, PAGES, golden_path, load_golden, page_of

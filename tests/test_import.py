@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qilucrawl.runs import ExitStatus
+from qilucrawl.jobs import ExitStatus
 from tests.conftest import SHARED, rows, run_cli
 
 POSTS = Path(__file__).parent / "pages" / "jekyll"

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from qilucrawl.clean.html import blocks_from_html
-from qilucrawl.export.to_jekyll import write_jekyll
+from qilucrawl.exporters.to_jekyll import write_jekyll
 from qilucrawl.extract import extract
 from qilucrawl.items import JEKYLL, Page
 from qilucrawl.jekyll import (

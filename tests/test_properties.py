@@ -25,7 +25,7 @@ from qilucrawl.clean import dates
 from qilucrawl.clean.article import build_article
 from qilucrawl.clean.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize
 from qilucrawl.clean.text import clean_title
-from qilucrawl.export.to_jekyll import write_jekyll
+from qilucrawl.exporters.to_jekyll import write_jekyll
 from qilucrawl.extract import extract
 from qilucrawl.importer import import_posts
 from qilucrawl.items import FEED_TEXT, HTML, Article, ExtractError, Image, ListEntry, Page, RawArticle

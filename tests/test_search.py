@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from qilucrawl.search import fts_query, key_range, search_key, segment, segment_v4, snippet
+from qilucrawl.fulltext import fts_query, key_range, search_key, segment, segment_v4, snippet
 from qilucrawl.store import SCHEMA_VERSION, Store
 from tests.conftest import LOCAL_SETTINGS, run_cli
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from qilucrawl.export import RECORD_FIELDS, atomic_output, record
+from qilucrawl.exporters import RECORD_FIELDS, atomic_output, record
 from qilucrawl.items import LIST_FIELDS
 
 

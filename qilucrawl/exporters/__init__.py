@@ -143,19 +143,19 @@ def manifest_path(out: str | Path, fmt: str) -> Path:
 
 def _writer(fmt: str) -> Callable[..., int]:
     if fmt == "jsonl":
-        from qilucrawl.export.to_jsonl import write_jsonl
+        from qilucrawl.exporters.to_jsonl import write_jsonl
 
         return lambda rows, out, **_: write_jsonl(rows, out)
     if fmt == "csv":
-        from qilucrawl.export.to_csv import write_csv
+        from qilucrawl.exporters.to_csv import write_csv
 
         return lambda rows, out, bom, **_: write_csv(rows, out, bom=bom)
     if fmt == "parquet":
-        from qilucrawl.export.to_parquet import write_parquet
+        from qilucrawl.exporters.to_parquet import write_parquet
 
         return lambda rows, out, **_: write_parquet(rows, out)
     if fmt == "jekyll":
-        from qilucrawl.export.to_jekyll import write_jekyll
+        from qilucrawl.exporters.to_jekyll import write_jekyll
 
         return lambda rows, out, site_host, **_: write_jekyll(rows, out, site_host=site_host)
     raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")

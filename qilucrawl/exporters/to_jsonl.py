@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from qilucrawl.export import atomic_output, record
+from qilucrawl.exporters import atomic_output, record
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from qilucrawl.export import RECORD_FIELDS, atomic_output, record
+from qilucrawl.exporters import RECORD_FIELDS, atomic_output, record
 
 # Small enough that a group's Python rows and its Arrow copy stay well under 100 MB with long
 # bodies; large enough for Parquet's column compression to work.

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from qilucrawl.export import atomic_output
+from qilucrawl.exporters import atomic_output
 from qilucrawl.jekyll import (
     PostError,
     article_media,
