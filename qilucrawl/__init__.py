@@ -13,7 +13,6 @@ __all__ = [
     "__version__",
     "backfill",
     "crawl",
-    "demo",
     "export",
     "import_archive",
     "parse_page",
