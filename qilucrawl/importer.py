@@ -165,7 +165,7 @@ def _rolling_copy(article: Article) -> bool:
 def _skip_failures_of_stored_articles(reports: list[FileReport], store: Store) -> None:
     """A broken post (no title, say) of an article another post supplied is a duplicate, not a loss."""
     failed = [r for r in reports if r.outcome == FAILED and r.info_code]
-    stored = set(store.read_known([r.info_code for r in failed])) if failed else set()
+    stored = store.stored([r.info_code for r in failed if r.info_code]) if failed else set()
     for report in failed:
         if report.info_code in stored:
             report.outcome = SKIPPED

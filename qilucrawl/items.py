@@ -69,6 +69,9 @@ class Page:
     spider: str | None = None
     # Continuation pages of a multi-page article, in order (their raw bytes are kept too).
     continuations: list[Page] = field(default_factory=list)
+    # The page decoded and parsed (an extract.base.Document), when a spider had to read it
+    # already: the extractor reads that, not the bytes again.  Never stored.
+    parsed: Any = field(default=None, repr=False, compare=False)
 
     @property
     def info_code(self) -> str | None:

@@ -302,9 +302,9 @@ class Store:
 
     # --- articles -----------------------------------------------------------------------------
 
-    def read_known(self, info_codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-        """``info_code -> (title, published_at)`` for the stored ones among ``info_codes``."""
-        return read_known(self.path, info_codes)
+    def stored(self, info_codes: Sequence[str]) -> set[str]:
+        """The ones among ``info_codes`` the archive holds."""
+        return set(self._current(list(info_codes)))
 
     def touch(self, info_codes: Sequence[str], run_id: int | None) -> SaveCounts:
         """Mark listed-but-unchanged articles as seen (they were not fetched again)."""
@@ -674,39 +674,6 @@ def _page_rows(article: Article) -> list[tuple]:
     if page is None:
         return []
     return [_page_row(article, number, part) for number, part in enumerate([page, *page.continuations], start=1)]
-
-
-def read_known(path: str | Path, info_codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-    """:meth:`Store.known` through a read-only connection (for spiders, which never write);
-    an archive that does not exist yet knows nothing."""
-    return _read_pairs(path, "SELECT info_code, title, published_at FROM articles WHERE info_code IN ({})", info_codes)
-
-
-def read_filtered(
-    path: str | Path, info_codes: Sequence[str], media: Sequence[str]
-) -> dict[str, tuple[str | None, str | None]]:
-    """The same for articles read earlier and left out because their medium is not in ``media``."""
-    sql = "SELECT info_code, title, published_at FROM filtered WHERE info_code IN ({})"
-    sql += f" AND source NOT IN ({','.join('?' * len(media))})" if media else ""
-    return _read_pairs(path, sql, info_codes, list(media))
-
-
-def _read_pairs(
-    path: str | Path, sql: str, info_codes: Sequence[str], extra: list[str] | None = None
-) -> dict[str, tuple[str | None, str | None]]:
-    if not Path(path).exists():
-        return {}
-    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
-    try:
-        found: dict[str, tuple[str | None, str | None]] = {}
-        for chunk in _chunks(list(dict.fromkeys(info_codes)), 500):
-            rows = conn.execute(sql.format(",".join("?" * len(chunk))), [*chunk, *(extra or [])])
-            found.update((code, (title, published)) for code, title, published in rows)
-        return found
-    except sqlite3.OperationalError:  # no such table yet
-        return {}
-    finally:
-        conn.close()
 
 
 def article_filters(

@@ -93,11 +93,18 @@ def content_hash(article: Article) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def listed_state(entry: ListEntry) -> tuple[str | None, str | None]:
+    """What a list says of an article, as an article stored from that list holds it: the title
+    and the publish time, cleaned.  The one normalization of both: the stored article's and the
+    incremental crawls' comparison with it."""
+    parsed = dates.parse_datetime(entry.published) if entry.published else None
+    return clean_title(entry.title) or None, parsed.iso if parsed else None
+
+
 def _title(raw: RawArticle, entry: ListEntry | None) -> str | None:
-    for candidate in (raw.title, entry.title if entry else None):
-        if candidate and (title := clean_title(candidate)):
-            return title
-    return None
+    if raw.title and (title := clean_title(raw.title)):
+        return title
+    return listed_state(entry)[0] if entry else None
 
 
 def _drop_repeated_head(blocks: list[Block], lines: list[str | None]) -> list[Block]:

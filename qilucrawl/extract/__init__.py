@@ -75,12 +75,16 @@ def extract_raw(page: Page) -> RawArticle:
     if not page.body.strip():
         empty = "empty response (no bytes)" if not page.body else "empty response (only whitespace)"
         raise ExtractError(f"malformed JSON: {empty}" if page.kind == FEED_TEXT else empty)
-    text, _ = decode(page.body, page.content_type)
+    doc = (
+        page.parsed
+        if isinstance(page.parsed, Document)
+        else Document(decode(page.body, page.content_type)[0], page.url, page)
+    )
+    text = doc.text
     if (what := binary_kind(page.body, text)) is not None:
         raise ExtractError(f"binary data, not text ({what}, {len(page.body)} bytes)")
     detected = detect_kind(text)
     kind = page.kind if page.kind != AUTO else detected
-    doc = Document(text, page.url, page)
     if kind == FEED_TEXT and text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "[") and not _json_scalar(text):
         if detected == HTML:  # an error or login page where the text endpoint's JSON should be
             raise ExtractError("an HTML page where the text endpoint's JSON was expected")
@@ -97,7 +101,10 @@ def extract_raw(page: Page) -> RawArticle:
 
 def extract(page: Page) -> Article:
     """Page -> Article, or ExtractError saying why not."""
-    return build_article(extract_raw(page), page)
+    try:
+        return build_article(extract_raw(page), page)
+    finally:
+        page.parsed = None  # the article keeps its page for the raw bytes, not the parsed tree
 
 
 # Magic numbers of binary formats a server may send where a page was expected.

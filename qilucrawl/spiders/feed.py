@@ -20,12 +20,12 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
 
+from qilucrawl.clean.article import listed_state
 from qilucrawl.clean.dates import now_iso, parse_datetime
 from qilucrawl.clean.media import normalize_media
-from qilucrawl.clean.text import clean_title
 from qilucrawl.items import FEED_TEXT, INFO_CODE, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
-from qilucrawl.store import read_filtered, read_known
+from qilucrawl.spiders.known import KnownArticles
 
 _LIST_KEYS = ("record", "records", "nodeList", "list", "items", "data", "result", "Data")
 _CODE_KEYS = ("infoCode", "infocode", "InfoCode", "info_code", "code")
@@ -66,6 +66,11 @@ class FeedSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Before spider_opened, when Scrapy's offsite filter reads it.
+        spider.known = KnownArticles(
+            crawler.settings.get("QILU_DB_PATH"),
+            media=crawler.settings.getlist("QILU_MEDIA"),
+            refetch=crawler.settings.getbool("QILU_REFETCH"),
+        )
         spider.allowed_domains = sorted(
             {
                 urlsplit(spider._base(setting)).hostname or ""
@@ -101,11 +106,9 @@ class FeedSpider(scrapy.Spider):
         wanted, problems = select_entries(self.entries.values())
         for problem in problems:
             yield self._failure(problem)
-        if not self.settings.getbool("QILU_REFETCH"):
-            media = self.settings.getlist("QILU_MEDIA")
-            wanted, unchanged = split_known(wanted, self.settings.get("QILU_DB_PATH"), media)
-            if unchanged:
-                yield Seen(unchanged)
+        wanted, unchanged = self.known.split(wanted, by_list=True)
+        if unchanged:
+            yield Seen(unchanged)
         text_base, share_base = self._base("QILU_FEED_TEXT_BASE_URL"), self._base("QILU_FEED_SHARE_BASE_URL")
         self.crawler.stats.set_value("qilu/articles_queued", len(wanted))
         for entry in wanted:
@@ -120,6 +123,9 @@ class FeedSpider(scrapy.Spider):
                     "share_url": share_base + self.settings.get("QILU_FEED_SHARE_PATH").format(code=entry.info_code),
                 },
             )
+
+    def closed(self, reason: str) -> None:
+        self.known.close()
 
     def parse_list(self, response: Response, rolling: bool) -> Iterator[Any]:
         self.crawler.stats.inc_value("qilu/list_pages")
@@ -256,35 +262,17 @@ def select_entries(entries: Any) -> tuple[list[ListEntry], list[Failure]]:
     """Entries worth fetching; items with no title or no usable time are failures."""
     wanted, failures = [], []
     for entry in entries:
+        title, published = listed_state(entry)
         problem = None
-        if not clean_title(entry.title):
+        if not title:
             problem = "list item has no title"
         elif not entry.published:
             problem = "list item has no time"
-        elif not (parsed := parse_datetime(entry.published)).ok:
-            problem = f"list item time {entry.published[:40]!r} unusable ({', '.join(parsed.flags)})"
+        elif not published:
+            flags = ", ".join(parse_datetime(entry.published).flags)
+            problem = f"list item time {entry.published[:40]!r} unusable ({flags})"
         if problem:
             failures.append(Failure(url=entry.list_url or "", reason=problem, stage="list", info_code=entry.info_code))
         else:  # the medium is the body's source line, else the list's: known once the text is read
             wanted.append(entry)
     return wanted, failures
-
-
-def split_known(
-    entries: list[ListEntry], db_path: str | None, media: list[str] | None = None
-) -> tuple[list[ListEntry], list[str]]:
-    """(to fetch, stored unchanged): an article stored with the same title and time is not
-    refetched, nor one read earlier and left out for its medium (``media`` selected)."""
-    if not db_path or not entries:
-        return entries, []
-    codes = [e.info_code for e in entries]
-    stored = read_known(db_path, codes)
-    left_out = read_filtered(db_path, codes, media) if media else {}
-    fetch, unchanged = [], []
-    for entry in entries:
-        listed = (clean_title(entry.title), parse_datetime(entry.published).iso)
-        if stored.get(entry.info_code) == listed:
-            unchanged.append(entry.info_code)
-        elif left_out.get(entry.info_code) != listed:
-            fetch.append(entry)
-    return fetch, unchanged

@@ -29,7 +29,7 @@ from qilucrawl.extract.iqilu import continuation_urls
 from qilucrawl.extract.iqilu_list import MEDIUM, read_list_page
 from qilucrawl.items import HTML, ExtractError, Failure, ListEntry, Page, Seen
 from qilucrawl.spiders.errors import describe_failure
-from qilucrawl.store import read_known
+from qilucrawl.spiders.known import KnownArticles
 
 
 class IqiluSpider(scrapy.Spider):
@@ -66,7 +66,15 @@ class IqiluSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Before spider_opened, when Scrapy's offsite filter reads it.
         spider.allowed_domains = [urlsplit(spider.base).hostname or ""]
+        spider.known = KnownArticles(
+            crawler.settings.get("QILU_DB_PATH"),
+            media=crawler.settings.getlist("QILU_MEDIA"),
+            refetch=crawler.settings.getbool("QILU_REFETCH"),
+        )
         return spider
+
+    def closed(self, reason: str) -> None:
+        self.known.close()
 
     async def start(self) -> AsyncIterator[Any]:
         yield self._list_request(self.first_list_url(), 1)
@@ -92,10 +100,9 @@ class IqiluSpider(scrapy.Spider):
             )
             return
         entries = listed.entries
-        wanted = [e for e in entries if self._in_range(e)]
-        stored = read_known(self.settings.get("QILU_DB_PATH"), [e.info_code for e in wanted])
-        fresh = [e for e in wanted if e.info_code not in stored and e.info_code not in self.queued]
-        if known := [e.info_code for e in wanted if e.info_code in stored]:
+        wanted = [e for e in entries if self._in_range(e) and e.info_code not in self.queued]
+        fresh, known = self.known.split(wanted, by_list=False)  # list titles are not the pages'
+        if known:
             yield Seen(known)  # listed again, stored: counted as skipped, last seen now
         for entry in fresh:
             self.queued.add(entry.info_code)
@@ -138,10 +145,11 @@ class IqiluSpider(scrapy.Spider):
             spider=self.name,
         )
         if urls is None:
-            text, _ = decode(page.body, page.content_type)
+            # Read once: the extractor reads this document, not the bytes again.
+            page.parsed = Document(decode(page.body, page.content_type)[0], page.url, page)
             limit = self.settings.getint("QILU_IQILU_MAX_CONTINUATION_PAGES")
             try:
-                urls = continuation_urls(Document(text, page.url))[:limit]
+                urls = continuation_urls(page.parsed)[:limit]
             except ExtractError:  # an empty or unparseable page: ExtractPipeline records why
                 urls = []
             pages = [page]
