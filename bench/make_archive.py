@@ -25,7 +25,9 @@ from pathlib import Path
 
 from bench import synthetic
 from bench.figures import OUT, say
-from qilucrawl.store import ARTICLE_COLUMNS, Store
+from qilucrawl.fulltext import rebuild
+from qilucrawl.schema import ARTICLE_COLUMNS
+from qilucrawl.store import Store
 
 ARTICLES = {"quick": 100_000, "default": 1_000_000, "full": 1_000_000}
 CHUNK = 5_000
@@ -82,10 +84,10 @@ def ensure_archive(count: int, force: bool = False) -> Path:
     conn.execute("UPDATE runs SET finished_at = datetime('now'), status = 'ok', new = ? WHERE id = ?", [count, run_id])
     conn.commit()
     conn.close()
-    say("  make_archive: building the search index (Store.rebuild_search) …")
+    say("  make_archive: building the search index (fulltext.rebuild) …")
     store = Store(path)
     with store.db.atomic():
-        store.rebuild_search()
+        rebuild(store.db.conn)
     store.close()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

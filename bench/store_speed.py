@@ -36,7 +36,8 @@ from qilucrawl import settings
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.fulltext import search_key, segment
 from qilucrawl.items import Article
-from qilucrawl.store import ARTICLE_COLUMNS, Store
+from qilucrawl.schema import ARTICLE_COLUMNS
+from qilucrawl.store import Store
 
 ARTICLES = {"quick": 3_000, "default": 10_000, "full": 30_000}
 REPEATS = {"quick": 3, "default": 3, "full": 5}

@@ -21,7 +21,7 @@ from functools import lru_cache
 from qilucrawl.clean.media import category_slug, media_tag
 from qilucrawl.demo.server import CORPUS, load_feed
 from qilucrawl.items import FEED_TEXT, Article, Image, ListEntry, Page
-from qilucrawl.store import ARTICLE_COLUMNS
+from qilucrawl.schema import ARTICLE_COLUMNS
 
 BEIJING = timezone(timedelta(hours=8))
 MEDIA = ("齐鲁网", "大众日报", "齐鲁晚报", "济南日报", "青岛日报", "闪电新闻", "中国证券报", "证券时报")

@@ -14,7 +14,9 @@ snippets are cut from the stored text of those 20 only.
 from __future__ import annotations
 
 import re
+import sqlite3
 import zlib
+from collections.abc import Iterable
 from datetime import datetime
 
 # CJK ideographs: the basic block, extension A, compatibility, and extensions B–G (𠮷, 𪚥 …).
@@ -105,3 +107,80 @@ def snippet(text: str, terms: list[str], width: int = _SNIPPET_WIDTH) -> str:
     window = " ".join(text[start:end].split())
     marked = pattern.sub(lambda m: f"【{m.group(0)}】", window)
     return ("…" if start > 0 else "") + marked + ("…" if end < len(text) else "")
+
+
+# --- the index in the archive -----------------------------------------------------------------
+
+KEY_SQL = "INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)"
+FTS_SQL = "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)"
+# A contentless index deletes a row only when told the text it indexed (its key, title, body).
+FTS_DELETE_SQL = "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)"
+INDEXED_TEXT_SQL = (
+    "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a ON a.info_code = k.info_code WHERE "
+)
+
+
+def rebuild(conn: sqlite3.Connection, chunk: int = 2000) -> int:
+    """Index every stored article for search, anew; returns how many (a bulk loader's tool)."""
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
+    conn.execute("DELETE FROM search_keys")
+    done = 0
+    cursor = conn.execute("SELECT info_code, published_at, source, title, body_text FROM articles")
+    while rows := cursor.fetchmany(chunk):
+        index_rows(conn, rows)
+        done += len(rows)
+    return done
+
+
+def unindex(conn: sqlite3.Connection, info_codes: list[str]) -> None:
+    """Take the stored versions of ``articles`` out of the index (with the text they were
+    indexed with: a contentless index needs it to find their tokens)."""
+    marks = ",".join("?" * len(info_codes))
+    old = conn.execute(INDEXED_TEXT_SQL + f"k.info_code IN ({marks})", info_codes).fetchall()
+    conn.executemany(FTS_DELETE_SQL, [(key, segment(title), segment(body)) for key, title, body in old])
+    conn.executemany("DELETE FROM search_keys WHERE key = ?", [(key,) for key, _, _ in old])
+
+
+def index_rows(
+    conn: sqlite3.Connection, rows: Iterable[tuple[str, str | None, str | None, str | None, str | None]]
+) -> None:
+    """Index (info_code, published_at, source, title, body_text) rows, each under its own key."""
+    texts = []
+    for code, published, source, title, body in rows:
+        key = search_key(published, code)
+        while conn.execute("SELECT 1 FROM search_keys WHERE key = ?", [key]).fetchone():
+            key += 1  # another article of the same second took this slot
+        conn.execute(KEY_SQL, [key, code, source])
+        texts.append((key, segment(title), segment(body)))
+    conn.executemany(FTS_SQL, texts)
+
+
+def matching(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    source: str | None = None,
+    limit: int = 20,
+) -> list[str]:
+    """info_codes of the articles whose title or body has every word of ``query``, newest first."""
+    expression = fts_query(query)
+    if expression is None:
+        return []
+    low, high = key_range(since, until)
+    where, params = ["articles_fts MATCH ?"], [expression]
+    if low is not None:
+        where.append("articles_fts.rowid >= ?")
+        params.append(low)
+    if high is not None:
+        where.append("articles_fts.rowid < ?")
+        params.append(high)
+    if source:
+        where.append("k.source = ?")
+        params.append(source)
+    sql = (
+        "SELECT k.info_code FROM articles_fts JOIN search_keys k ON k.key = articles_fts.rowid"
+        f" WHERE {' AND '.join(where)} ORDER BY articles_fts.rowid DESC LIMIT ?"
+    )
+    return [code for (code,) in conn.execute(sql, [*params, limit])]

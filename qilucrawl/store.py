@@ -2,17 +2,8 @@
 
 One file, WAL mode, written through sqlite-utils.  A batch of articles is saved in one
 transaction, so a crash loses at most the batch in flight and never leaves half an article.
-Tables (README, "The database"):
-
-- ``articles``  the current version of each article (the data dictionary's fields)
-- ``revisions`` every earlier version, whole, keyed by (info_code, revision)
-- ``pages``     the raw bytes each version was cleaned from (zlib), for re-cleaning offline
-- ``runs``      one row per crawl, backfill or import: arguments, start, end, counts, status
-- ``failures``  what could not be fetched or read: URL, info_code, stage, reason, HTTP status
-- ``seen``      when each article was last listed or fetched (``last_seen_at``), apart from the
-                big rows so that a re-crawl writes a few bytes per article
-- ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.fulltext`), keyed
-                by ``search_keys`` (a key that grows with the publish time -> info_code)
+The tables and their migrations are :mod:`qilucrawl.schema`; the search index is
+:mod:`qilucrawl.fulltext`.
 """
 
 from __future__ import annotations
@@ -29,30 +20,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from qilucrawl.clean.dates import now_iso
-from qilucrawl.fulltext import (
-    ASTRAL_HAN,
-    fts_query,
-    key_range,
-    query_terms,
-    search_key,
-    segment,
-    segment_v4,
-    snippet,
-)
-from qilucrawl.items import ARTICLE_FIELDS, FLAG_SHORT_BODY, LIST_FIELDS, Article, Failure, Filtered, Page
-
-SCHEMA_VERSION = 6
-_JSON_COLUMNS = LIST_FIELDS
-# The data dictionary's fields but last_seen_at (in `seen`), and the run that stored the version.
-ARTICLE_COLUMNS: dict[str, type] = {
-    **{name: int if name == "revision" else str for name in ARTICLE_FIELDS if name != "last_seen_at"},
-    "run_id": int,
-}
-# When an article was last listed or fetched lives in the narrow `seen` table: updating it in
-# `articles` would rewrite the whole row, body and all, on every re-crawl.
-SEEN_COLUMNS = {"info_code": str, "last_seen_at": str, "last_seen_run": int}
-FILTERED_COLUMNS = {"info_code": str, "title": str, "published_at": str, "source": str, "run_id": int, "at": str}
-RUN_COUNTS = ("new", "updated", "unchanged", "failed", "skipped")
+from qilucrawl.fulltext import index_rows, matching, query_terms, snippet, unindex
+from qilucrawl.items import Article, Failure, Filtered, Page
+from qilucrawl.schema import ARTICLE_COLUMNS, JSON_COLUMNS, RUN_COUNTS, migrate
+from qilucrawl.versions import decide, rounds
 
 
 @dataclass(slots=True)
@@ -93,175 +64,12 @@ class Store:
             self.db.execute("PRAGMA busy_timeout = 30000")
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+            migrate(self.db)
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: {error}") from error
 
     def close(self) -> None:
         self.db.close()
-
-    # --- schema -------------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        version = next(self.db.query("PRAGMA user_version"))["user_version"]
-        if version >= SCHEMA_VERSION:
-            return
-        with self.db.atomic():
-            if version < 1:
-                self._create_v1()
-            if version < 2:
-                self._create_v2()
-            if version < 3:
-                self._create_v3()
-            if version < 4:
-                self._create_v4()  # indexes with today's segment(): nothing for v5 to redo
-            elif version == 4:
-                self._create_v5()
-            if version < 6:
-                self._create_v6()
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def _create_v1(self) -> None:
-        db = self.db
-        db["articles"].create(ARTICLE_COLUMNS, pk="info_code", if_not_exists=True)
-        db["revisions"].create(
-            {**ARTICLE_COLUMNS, "last_seen_at": str, "superseded_at": str, "superseded_by_run": int},
-            pk=("info_code", "revision"),
-            if_not_exists=True,
-        )
-        db["pages"].create(
-            {
-                "id": int,
-                "info_code": str,
-                "revision": int,
-                "part": int,
-                "url": str,
-                "status": int,
-                "content_type": str,
-                "fetched_at": str,
-                "sha256": str,
-                "body": bytes,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
-        db["runs"].create(
-            {
-                "id": int,
-                "spider": str,
-                "args": str,
-                "pid": int,
-                "started_at": str,
-                "finished_at": str,
-                "status": str,
-                **{name: int for name in RUN_COUNTS},
-            },
-            pk="id",
-            defaults={name: 0 for name in RUN_COUNTS},
-            if_not_exists=True,
-        )
-        db["failures"].create(
-            {
-                "id": int,
-                "run_id": int,
-                "at": str,
-                "spider": str,
-                "stage": str,
-                "url": str,
-                "info_code": str,
-                "status": int,
-                "reason": str,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
-        db["articles"].create_index(["published_at"], if_not_exists=True)
-        db["articles"].create_index(["source", "published_at"], if_not_exists=True)
-        db["articles"].create_index(["category"], if_not_exists=True)
-        db["articles"].create_index(["run_id"], if_not_exists=True)
-        db["pages"].create_index(["info_code", "url", "sha256"], unique=True, if_not_exists=True)
-        db["failures"].create_index(["run_id"], if_not_exists=True)
-
-    def _create_v2(self) -> None:
-        """Version 2 had a one-character-per-token index; version 4 replaces it."""
-
-    def _create_v3(self) -> None:
-        """``seen`` holds last_seen_at; archives made before it move theirs over.  The state
-        index answers "is this article stored, and unchanged?" without reading a row, whose
-        body sits between its key and its hash."""
-        self.db["seen"].create(SEEN_COLUMNS, pk="info_code", if_not_exists=True)
-        self.db["articles"].create_index(
-            ["info_code", "content_hash", "revision", "first_seen_at"],
-            index_name="articles_state",
-            if_not_exists=True,
-        )
-        if "last_seen_at" in self.db["articles"].columns_dict:
-            self.db.execute(
-                "INSERT OR IGNORE INTO seen (info_code, last_seen_at, last_seen_run)"
-                " SELECT info_code, last_seen_at, run_id FROM articles"
-            )
-            self.db.execute("ALTER TABLE articles DROP COLUMN last_seen_at")
-
-    def _create_v4(self) -> None:
-        """The search index as :mod:`qilucrawl.fulltext` describes it, built from the articles."""
-        self.db.execute("DROP TABLE IF EXISTS articles_fts")
-        self.db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='', tokenize='unicode61')")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS search_keys (key INTEGER PRIMARY KEY,"
-            " info_code TEXT NOT NULL UNIQUE, source TEXT)"
-        )
-        self.rebuild_search()
-
-    def _create_v5(self) -> None:
-        """Re-index the articles whose text has CJK extension B–G characters, which schema 4
-        left out of the index's character pairs (a search for 𠮷 found nothing)."""
-        conn = self.db.conn
-        pattern = f"*[{ASTRAL_HAN}]*"
-        affected = conn.execute(
-            _INDEXED_TEXT_SQL + "a.title GLOB ? OR a.body_text GLOB ?", [pattern, pattern]
-        ).fetchall()
-        conn.executemany(_FTS_DELETE_SQL, [(key, segment_v4(title), segment_v4(body)) for key, title, body in affected])
-        conn.executemany(_FTS_SQL, [(key, segment(title), segment(body)) for key, title, body in affected])
-
-    def _create_v6(self) -> None:
-        """``filtered``: articles read but not archived because their medium was not selected."""
-        self.db["filtered"].create(FILTERED_COLUMNS, pk="info_code", if_not_exists=True)
-
-    def rebuild_search(self, chunk: int = 2000) -> int:
-        """Index every stored article for search, anew; returns how many (a bulk loader's tool)."""
-        conn = self.db.conn
-        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
-        conn.execute("DELETE FROM search_keys")
-        done = 0
-        cursor = conn.execute("SELECT info_code, published_at, source, title, body_text FROM articles")
-        while rows := cursor.fetchmany(chunk):
-            self._index_rows(rows)
-            done += len(rows)
-        return done
-
-    def _unindex(self, articles: list[Article]) -> None:
-        """Take the stored versions of ``articles`` out of the index (with the text they were
-        indexed with: a contentless index needs it to find their tokens)."""
-        conn = self.db.conn
-        marks = ",".join("?" * len(articles))
-        old = conn.execute(_INDEXED_TEXT_SQL + f"k.info_code IN ({marks})", [a.info_code for a in articles]).fetchall()
-        conn.executemany(_FTS_DELETE_SQL, [(key, segment(title), segment(body)) for key, title, body in old])
-        conn.executemany("DELETE FROM search_keys WHERE key = ?", [(key,) for key, _, _ in old])
-
-    def _index(self, articles: list[Article]) -> None:
-        self._index_rows([(a.info_code, a.published_at, a.source, a.title, a.body_text) for a in articles])
-
-    def _index_rows(self, rows: Iterable[tuple[str, str | None, str | None, str | None, str | None]]) -> None:
-        """Index (info_code, published_at, source, title, body_text) rows, each under its own key."""
-        conn = self.db.conn
-        texts = []
-        for code, published, source, title, body in rows:
-            key = search_key(published, code)
-            while conn.execute("SELECT 1 FROM search_keys WHERE key = ?", [key]).fetchone():
-                key += 1  # another article of the same second took this slot
-            conn.execute(_KEY_SQL, [key, code, source])
-            texts.append((key, segment(title), segment(body)))
-        conn.executemany(_FTS_SQL, texts)
 
     # --- runs ---------------------------------------------------------------------------------
 
@@ -338,7 +146,7 @@ class Store:
         refused: list[Failure] = []
         now = now_iso()
         with self.db.atomic():
-            for round_ in _rounds(articles):
+            for round_ in rounds(articles):
                 self._save_round(round_, run_id, now, counts, refused)
             self.count_in_run(run_id, counts)
         if refused:
@@ -362,7 +170,7 @@ class Store:
             previous = stored.get(article.info_code) if article.info_code else None
             # A second copy of the same content in one round: stored by the first.
             outcome, reason = (
-                ("unchanged", None) if article.info_code in decided else _decide(article, previous, self.db.conn)
+                ("unchanged", None) if article.info_code in decided else decide(article, previous, self.db.conn)
             )
             if article.info_code:
                 decided.add(article.info_code)
@@ -391,12 +199,12 @@ class Store:
         conn = self.db.conn
         if updated:
             conn.executemany(_REVISION_SQL, [(now, run_id, a.info_code) for a in updated])
-            self._unindex(updated)
+            unindex(self.db.conn, [a.info_code for a in updated])
         changed = new + updated
         if not changed:
             return
         conn.executemany(_UPSERT_SQL, [_row(a, run_id) for a in changed])
-        self._index(changed)
+        index_rows(self.db.conn, [(a.info_code, a.published_at, a.source, a.title, a.body_text) for a in changed])
         conn.executemany(_PAGE_SQL, [row for a in changed for row in _page_rows(a)])
 
     def _current(self, info_codes: list[str]) -> dict[str, dict[str, Any]]:
@@ -501,28 +309,7 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Articles whose title or body has every word of ``query``, newest first, each with a
         snippet whose matches are marked 【…】."""
-        expression = fts_query(query)
-        if expression is None:
-            return []
-        low, high = key_range(since, until)
-        where, params = ["articles_fts MATCH ?"], [expression]
-        if low is not None:
-            where.append("articles_fts.rowid >= ?")
-            params.append(low)
-        if high is not None:
-            where.append("articles_fts.rowid < ?")
-            params.append(high)
-        if source:
-            where.append("k.source = ?")
-            params.append(source)
-        codes = [
-            code
-            for (code,) in self.db.conn.execute(
-                "SELECT k.info_code FROM articles_fts JOIN search_keys k ON k.key = articles_fts.rowid"
-                f" WHERE {' AND '.join(where)} ORDER BY articles_fts.rowid DESC LIMIT ?",
-                [*params, limit],
-            )
-        ]
+        codes = matching(self.db.conn, query, since=since, until=until, source=source, limit=limit)
         terms = query_terms(query)
         found = {}
         for row in self._read(codes):
@@ -598,13 +385,6 @@ _REVISION_SQL = (
     f" SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)}, s.last_seen_at, ?, ?"
     " FROM articles a LEFT JOIN seen s ON s.info_code = a.info_code WHERE a.info_code = ?"
 )
-_KEY_SQL = "INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)"
-_FTS_SQL = "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)"
-# A contentless index deletes a row only when told the text it indexed (its key, title, body).
-_FTS_DELETE_SQL = "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)"
-_INDEXED_TEXT_SQL = (
-    "SELECT k.key, a.title, a.body_text FROM search_keys k JOIN articles a ON a.info_code = k.info_code WHERE "
-)
 _PAGE_SQL = (
     "INSERT OR IGNORE INTO pages (info_code, revision, part, url, status, content_type, fetched_at,"
     " sha256, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -619,52 +399,12 @@ _SEEN_SQL = (
 )
 
 
-def _rounds(articles: Sequence[Article]) -> Iterator[list[tuple[int, Article]]]:
-    """The batch, with each article's position, cut where an info_code comes back with other
-    content: that copy is decided against the first one, stored by then."""
-    current: list[tuple[int, Article]] = []
-    hashes: dict[str, str | None] = {}
-    for position, article in enumerate(articles):
-        code = article.info_code
-        if code and code in hashes and hashes[code] != article.content_hash:
-            yield current
-            current, hashes = [], {}
-        if code:
-            hashes[code] = article.content_hash
-        current.append((position, article))
-    if current:
-        yield current
-
-
-def _decide(article: Article, previous: dict[str, Any] | None, conn: sqlite3.Connection) -> tuple[str, str | None]:
-    """(outcome, reason): new, unchanged, updated, or refused and why."""
-    if not article.info_code:
-        return "refused", "article has no info_code"
-    if previous is None:
-        return "new", None
-    if previous["content_hash"] == article.content_hash:
-        return "unchanged", None
-    if "has_body" not in previous:  # only a changed article needs the rest of its row
-        found = conn.execute(
-            "SELECT title, published_at, body_text != '', quality_flags FROM articles WHERE info_code = ?",
-            [article.info_code],
-        ).fetchone()
-        previous.update(
-            title=found[0],
-            published_at=found[1],
-            has_body=bool(found[2]),
-            short_body=FLAG_SHORT_BODY in json.loads(found[3] or "[]"),
-        )
-    reason = _worse_reason(article, previous)
-    return ("refused", reason) if reason else ("updated", None)
-
-
 def _row(article: Article, run_id: int | None) -> tuple:
     """The articles row, in ARTICLE_COLUMNS order (built directly: to_record() deep-copies)."""
     values = {name: getattr(article, name, None) for name in ARTICLE_COLUMNS}
     values["run_id"] = run_id
     values["images"] = [{"url": i.url, "caption": i.caption} for i in article.images]
-    for name in _JSON_COLUMNS:
+    for name in JSON_COLUMNS:
         values[name] = json.dumps(values[name], ensure_ascii=False)
     return tuple(values[name] for name in ARTICLE_COLUMNS)
 
@@ -705,26 +445,10 @@ def article_filters(
 
 def decode_row(row: dict[str, Any]) -> dict[str, Any]:
     """A stored row with its JSON columns turned back into lists."""
-    for name in _JSON_COLUMNS:
+    for name in JSON_COLUMNS:
         if isinstance(row.get(name), str):
             row[name] = json.loads(row[name])
     return row
-
-
-def _worse_reason(article: Article, previous: dict[str, Any] | None) -> str | None:
-    """Why the new version would lose data the stored one has (then it is not stored)."""
-    if previous is None:
-        return None
-    if previous["has_body"] and not article.body_text:
-        return "refused: the new version has no body text, the stored one has"
-    if previous["published_at"] and not article.published_at:
-        return "refused: the new version has no publish time, the stored one has"
-    if previous["title"] and not article.title:
-        return "refused: the new version has no title, the stored one has"
-    if FLAG_SHORT_BODY in article.quality_flags and not previous["short_body"]:
-        # A text endpoint that answers with a stub for a while: the full body stays.
-        return f"refused: the new version's body is a stub ({len(article.body_text)} characters), the stored one is not"
-    return None
 
 
 def _failure(article: Article, reason: str | None) -> Failure:

@@ -24,7 +24,7 @@ from typing import Any
 import lxml.html
 import pytest
 
-from qilucrawl.clean.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from qilucrawl.clean.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from qilucrawl.extract.iqilu import iqilu_info_code
 from qilucrawl.jekyll import read_post
 from qilucrawl.jobs import ExitStatus

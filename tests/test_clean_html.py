@@ -1,6 +1,7 @@
 import re
 
-from qilucrawl.clean.html import blocks_from_html, render, sanitize, text_of
+from qilucrawl.clean.html import blocks_from_html, text_of
+from qilucrawl.clean.render import render, sanitize
 
 
 def _render(fragment, base="http://news.example.test/a/1.html"):

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import qilucrawl.extract.plain_text
 from qilucrawl.clean import dates
 from qilucrawl.clean.article import build_article
-from qilucrawl.clean.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize
+from qilucrawl.clean.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize
 from qilucrawl.clean.text import clean_title
 from qilucrawl.exporters.to_jekyll import write_jekyll
 from qilucrawl.extract import extract

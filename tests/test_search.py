@@ -8,7 +8,8 @@ import sqlite3
 import pytest
 
 from qilucrawl.fulltext import fts_query, key_range, search_key, segment, segment_v4, snippet
-from qilucrawl.store import SCHEMA_VERSION, Store
+from qilucrawl.schema import SCHEMA_VERSION
+from qilucrawl.store import Store
 from tests.conftest import LOCAL_SETTINGS, run_cli
 
 

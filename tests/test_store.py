@@ -7,7 +7,8 @@ import sqlite3
 
 from qilucrawl.extract import extract
 from qilucrawl.items import FEED_TEXT, ListEntry, Page
-from qilucrawl.store import SCHEMA_VERSION, Store
+from qilucrawl.schema import SCHEMA_VERSION
+from qilucrawl.store import Store
 
 CODE = "NW202611180000000001"
 

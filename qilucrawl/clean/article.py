@@ -14,7 +14,7 @@ from datetime import date
 from qilucrawl.clean import dates
 from qilucrawl.clean.boilerplate import BodyFacts, split_boilerplate
 from qilucrawl.clean.bylines import lead_credit, split_names, strip_role, trailing_credit
-from qilucrawl.clean.html import Block, blocks_from_html, render
+from qilucrawl.clean.html import Block, blocks_from_html
 from qilucrawl.clean.media import (
     ROLLING_CATEGORY,
     ROLLING_TAG,
@@ -22,6 +22,7 @@ from qilucrawl.clean.media import (
     media_tag,
     normalize_media,
 )
+from qilucrawl.clean.render import render
 from qilucrawl.clean.text import clean_title, normalize_paragraph, text_field
 from qilucrawl.items import (
     FLAG_FROM_INFO_CODE,

@@ -1,14 +1,10 @@
-"""Article bodies as HTML: parse any fragment into blocks, render them back sanitized.
+"""Article bodies as HTML: any fragment cut into blocks, captions paired with their images.
 
 Every source ends here: feed text bodies, plain text (as ``<p>`` paragraphs), web page bodies
 picked by a site parser or the generic extractor, and Jekyll posts.  The body becomes a list of
-:class:`Block` (paragraph, heading, list item, quote, table, image, caption), boilerplate is
-taken out by :mod:`qilucrawl.clean.boilerplate`, and :func:`render` writes ``body_html`` and
-``body_text`` (one blank line between paragraphs).  ``body_html`` is safe by construction: only
-our own tags, escaped text, checked http(s) image URLs, every block's inline tags balanced.
-:func:`sanitize` (nh3, the Rust ``ammonia`` allow-list) states the same list; the tests hold
-every rendered body to it (``sanitize(body_html) == body_html``) instead of paying for a second
-parse of each body at crawl time.
+:class:`Block` (paragraph, heading, list item, quote, table, image, caption); boilerplate is
+taken out by :mod:`qilucrawl.clean.boilerplate`, and :mod:`qilucrawl.clean.render` writes
+``body_html`` and ``body_text``.
 """
 
 from __future__ import annotations
@@ -21,9 +17,9 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
-import nh3
 
-from qilucrawl.clean.text import normalize_paragraph, normalize_text, remove_layout_breaks, xml_safe
+from qilucrawl.clean.markup import BLOCK_TAGS, parse_fragment
+from qilucrawl.clean.text import normalize_paragraph, normalize_text, remove_layout_breaks
 
 # Dropped with everything inside them.
 _DROP_TAGS = {
@@ -35,12 +31,6 @@ _DROP_TAGS = {
 # Void elements libxml2's HTML 4 parser does not know: everything after an unclosed
 # ``<embed src="….swf">`` ends up inside it, so it must go without what it "contains".
 _VOID_READ_AS_CONTAINERS = {"embed", "source", "track"}
-_BLOCK_TAGS = {
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "center", "figure",
-    "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
-    "blockquote", "pre", "address", "hr", "body", "html", "tbody", "thead", "tfoot", "tr", "td",
-    "th", "caption", "details", "summary", "font-block",
-}  # fmt: skip
 _HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
 _INLINE_KEEP = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "sup": "sup", "sub": "sub"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -49,42 +39,11 @@ _CENTERED_STYLE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 # come first; src is the picture only when none of them is there.
 _IMG_SOURCES = ("data-original", "data-src", "data-lazy-src", "data-echo", "original", "src")
 _MAX_CAPTION = 80
-# Text already decoded (and made XML-safe) to UTF-8 bytes: the encoding is known, never sniffed.
-UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
-# Every element an HtmlElement, chosen in C: lxml.html's own lookup is a Python method called for
-# each element object made (a tenth of a body's walk), only to give <form>, <input> … classes of
-# their own, which are never read here.
-UTF8_PARSER.set_element_class_lookup(
-    lxml.etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment)
-)
-_FULL_HTML = re.compile(r"\s*<(?:html|!doctype)", re.IGNORECASE)
 _EMPTY_PAIR = re.compile(r"<(strong|em|sup|sub)>\s*</\1>")
 _SPACES = re.compile(r" {2,}")
 # A space just inside a block's first opening or last closing tag (``<strong> 标题 </strong>``).
 _LEADING_SPACE = re.compile(r"^((?:<(?:strong|em|sup|sub)>)+) +")
 _TRAILING_SPACE = re.compile(r" +((?:</(?:strong|em|sup|sub)>)+)$")
-
-ALLOWED_TAGS = {
-    "p", "h2", "h3", "h4", "strong", "em", "sup", "sub", "ul", "li", "blockquote", "figure",
-    "figcaption", "img", "table", "tbody", "tr", "td",
-}  # fmt: skip
-# The sanitizer's own list of tags removed with their content (everything else unwrapped).
-_DROP_WITH_CONTENT = {
-    "script",
-    "style",
-    "iframe",
-    "object",
-    "embed",
-    "template",
-    "svg",
-    "math",
-    "noscript",
-    "textarea",
-    "select",
-    "applet",
-    "frameset",
-}
-ALLOWED_ATTRIBUTES = {"img": {"src", "alt"}, "td": {"colspan", "rowspan"}}
 
 
 @dataclass(slots=True)
@@ -99,78 +58,6 @@ class Block:
     centered: bool = False
     ancestors: tuple[int, ...] = ()  # numbers of the block elements around it, for caption pairing
     rows: list[list[str]] = field(default_factory=list)  # table only
-
-
-def parse_document(text: str) -> lxml.html.HtmlElement:
-    """Parse a page (text already decoded and :func:`xml_safe`).  libxml2 drops everything
-    nested deeper than 256 elements; markup nested that deep is flattened first, so no text
-    is lost (the wrappers beyond the depth go, a block's bounds stay as line breaks)."""
-    data = text.encode("utf-8")
-    root = lxml.html.document_fromstring(data, parser=UTF8_PARSER)
-    if text.count("<") > _MAX_NESTING and _too_deep(UTF8_PARSER):
-        root = lxml.html.document_fromstring(flatten_nesting(text).encode("utf-8"), parser=UTF8_PARSER)
-    return root
-
-
-def _too_deep(parser: lxml.html.HTMLParser) -> bool:
-    return any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log)
-
-
-_MAX_NESTING = 200  # kept under libxml2's 256, with room for the document's own levels
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*>")
-_VOID_TAGS = frozenset(
-    ("br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "param", "source", "wbr")
-)
-
-
-def flatten_nesting(text: str, limit: int = _MAX_NESTING) -> str:
-    """``text`` with the tags nested deeper than ``limit`` dropped (their text kept); a dropped
-    block element's bounds become ``<br>`` so its paragraphs stay apart."""
-    out: list[str] = []
-    position = depth = 0
-    stack: list[tuple[str, bool]] = []  # open elements: (name, kept)
-    for match in _TAG.finditer(text):
-        name = match[2].lower()
-        if name in _VOID_TAGS or match[0].endswith("/>"):
-            continue
-        if not match[1]:  # an opening tag
-            kept = depth < limit
-            stack.append((name, kept))
-            depth += kept
-        else:
-            at = next((i for i in range(len(stack) - 1, -1, -1) if stack[i][0] == name), None)
-            if at is None:
-                continue  # a stray closing tag: the parser ignores it
-            kept = stack[at][1]
-            depth -= sum(1 for _, was_kept in stack[at:] if was_kept)
-            del stack[at:]
-        if not kept:
-            out.append(text[position : match.start()])
-            out.append("<br>" if name in _BLOCK_TAGS else "")
-            position = match.end()
-    out.append(text[position:])
-    return "".join(out)
-
-
-def parse_fragment(fragment: str) -> lxml.html.HtmlElement:
-    """Parse a body fragment (any HTML, however broken) under one ``<div>``."""
-    fragment = xml_safe(fragment)
-    if not fragment.strip():
-        return lxml.html.Element("div")
-    if not _FULL_HTML.match(fragment):  # the common case: the <body> the parser makes is the <div>
-        document = parse_document(f"<html><body>{fragment}</body></html>")
-        body = document.find("body")
-        if body is not None:
-            body.tag = "div"
-            body.attrib.clear()
-            body.tail = None
-            return body
-    try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
-        root = lxml.html.Element("div")
-        root.text = fragment
-    return root
 
 
 def drop_unwanted(root: lxml.html.HtmlElement) -> None:
@@ -249,7 +136,7 @@ class _BlockBuilder:
         elif not top and _unwanted(element, tag):
             self._tail(element)
             return
-        if tag in _BLOCK_TAGS:
+        if tag in BLOCK_TAGS:
             self._block(element, tag)
         elif tag in _INLINE_KEEP:
             opening = _Tag(f"<{_INLINE_KEEP[tag]}>")
@@ -460,69 +347,6 @@ def _is_caption_of(candidate: Block, image: Block, sizes: dict[int, int], center
     if same_container or _CAPTION_WORDS.search(candidate.text):
         return True
     return centering_tells and image.centered and candidate.centered
-
-
-def render(blocks: list[Block]) -> tuple[str, str]:
-    """``(body_html, body_text)`` from blocks; body_text has one blank line between paragraphs
-    and opens with the article's first paragraph, not a lead picture's caption."""
-    html_parts: list[str] = []
-    text_parts: list[str] = []
-    in_list = False
-    for block in blocks:
-        if block.kind == "li" and not in_list:
-            html_parts.append("<ul>")
-            in_list = True
-        elif block.kind != "li" and in_list:
-            html_parts.append("</ul>")
-            in_list = False
-        html_parts.append(_render_block(block))
-        if block.kind != "img" and block.text:
-            text_parts.append(block.text)
-        elif block.kind == "img" and block.caption and text_parts:
-            # A caption is text a reader sees, where it stands; a lead picture's caption stays
-            # with the picture (images): the text's first paragraph is the article's lead.
-            text_parts.append(block.caption)
-    if in_list:
-        html_parts.append("</ul>")
-    # Safe by construction: the tags are ours, text is escaped, image URLs were checked
-    # (image_url) — so no sanitizer pass; tests hold the output to sanitize()'s allow-list.
-    return "\n".join(html_parts), "\n\n".join(text_parts)
-
-
-def _render_block(block: Block) -> str:
-    if block.kind == "img":
-        caption = f"<figcaption>{htmllib.escape(block.caption, quote=False)}</figcaption>" if block.caption else ""
-        image = f'<img src="{_escape_attribute(block.src)}">' if block.src else ""
-        return f"<figure>{image}{caption}</figure>"
-    if block.kind == "table":
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{htmllib.escape(c, quote=False)}</td>" for c in row) + "</tr>" for row in block.rows
-        )
-        return f"<table><tbody>{rows}</tbody></table>"
-    if block.kind == "quote":
-        return f"<blockquote><p>{block.html}</p></blockquote>"
-    if block.kind in ("h2", "h3", "h4", "li"):
-        return f"<{block.kind}>{block.html}</{block.kind}>"
-    return f"<p>{block.html}</p>"
-
-
-def _escape_attribute(value: str) -> str:
-    """An attribute value in double quotes, escaped the way HTML serializers (and nh3) do."""
-    escaped = value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace("\u00a0", "&nbsp;")
-
-
-def sanitize(markup: str) -> str:
-    """The allow-list: only the tags and attributes qilucrawl writes, only http(s) URLs."""
-    return nh3.clean(
-        markup,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https"},
-        link_rel=None,
-        strip_comments=True,
-        clean_content_tags=_DROP_WITH_CONTENT,
-    )
 
 
 def text_of(fragment: str) -> str:

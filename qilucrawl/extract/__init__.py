@@ -16,7 +16,8 @@ import lxml.html
 
 from qilucrawl.clean.article import build_article
 from qilucrawl.clean.encoding import decode
-from qilucrawl.clean.html import image_url, parse_fragment
+from qilucrawl.clean.html import image_url
+from qilucrawl.clean.markup import parse_fragment
 from qilucrawl.extract.base import Document, Parser
 from qilucrawl.extract.eastmoney import EastmoneyParser
 from qilucrawl.extract.feed_text import FeedTextParser

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import lxml.etree
 import lxml.html
 
-from qilucrawl.clean.html import parse_document
+from qilucrawl.clean.markup import parse_document
 from qilucrawl.clean.text import xml_safe
 from qilucrawl.items import ExtractError, Page, RawArticle
 
