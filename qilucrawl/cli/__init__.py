@@ -1,0 +1,23 @@
+"""The ``qilucrawl`` command: one thin function per subcommand, each calling one function of
+:mod:`qilucrawl.api` and printing what it returns.  ``--help`` on any command shows its
+options and an example.  Errors become one line and a documented exit status (README, "Exit
+statuses"), never a traceback.  The commands live by what they do: :mod:`.crawling`,
+:mod:`.reading`, :mod:`.pages`; what they share is :mod:`.options`."""
+
+from __future__ import annotations
+
+import click
+
+from qilucrawl import __version__
+from qilucrawl.cli import crawling, pages, reading
+
+
+@click.group()
+@click.version_option(__version__, prog_name="qilucrawl")
+def cli() -> None:
+    """Crawl, clean and archive Qilu-net style news into SQLite; export datasets."""
+
+
+for command in (crawling.crawl, crawling.backfill, crawling.import_, reading.export, reading.search, reading.stats,
+                reading.runs, pages.parse, pages.demo, pages.demo_server):  # fmt: skip
+    cli.add_command(command)

@@ -1,0 +1,167 @@
+"""Commands that read the archive: export, search, stats, runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from qilucrawl import api
+from qilucrawl.cli.options import (
+    CannotRun,
+    filter_options,
+    read_db_option,
+    said_plainly,
+)  # fmt: skip
+
+
+@click.command()
+@read_db_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "jekyll"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--out", "out_path", type=click.Path(), help="File to write (for jekyll: the site folder, default archive/)."
+)
+@filter_options
+@click.option("--category", metavar="SLUG", help="Only this category, e.g. qiluwang.")
+@click.option("--changed-since-run", type=int, metavar="N", help="Only articles run N or a later run added or changed.")
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
+@click.option("--site-host", default=None, help="Jekyll: the host of the back links [default: QILU_SITE_HOST].")
+def export(
+    db_path: str,
+    fmt: str,
+    out_path: str | None,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    category: str | None,
+    changed_since_run: int | None,
+    bom: bool,
+    site_host: str | None,
+) -> None:
+    """Export articles as a dataset file or a Jekyll site, with a manifest beside it.
+
+    The file is written whole or not at all (a temporary file renamed into place); the
+    manifest (<file>.manifest.json) records format, filters, rows, time range and sha256.
+    Example:
+
+    \b
+        qilucrawl export --db archive/qilucrawl.db --format parquet --out articles.parquet --since 2026-01-01
+    """
+    from qilucrawl.exporters import manifest_path
+
+    if out_path is None:
+        if fmt != "jekyll":
+            raise click.UsageError("--out is required for this format")
+        out_path = "archive"
+    if fmt != "jekyll" and Path(out_path).is_dir():
+        raise click.BadParameter(f"{out_path} is a directory; --out names the file to write", param_hint="--out")
+    with said_plainly():
+        try:
+            manifest = api.export(
+                db_path, fmt, out_path, since=since, until=until, source=source, category=category,
+                changed_since_run=changed_since_run, bom=bom, site_host=site_host,
+            )  # fmt: skip
+        except OSError as error:
+            raise CannotRun(f"cannot write {out_path}: {error}") from None
+    click.echo(f"wrote {manifest['rows']} articles to {out_path} ({fmt}); manifest {manifest_path(out_path, fmt)}")
+
+
+@click.command()
+@click.argument("words", nargs=-1, required=True, metavar="WORDS...")
+@read_db_option
+@filter_options
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result, one per line.")
+def search(
+    words: tuple[str, ...],
+    db_path: str,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Find articles by words in title and body (all words must match), newest first.
+
+    Chinese words of any length work, two characters included.  Example:
+
+    \b
+        qilucrawl search 趵突泉 --db archive/qilucrawl.db --since 2026-11-01
+    """
+    with said_plainly():
+        results = api.search(db_path, " ".join(words), since=since, until=until, source=source, limit=limit)
+    for row in results:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{row['published_at'] or '-':<26} {row['source'] or '-':<8} {row['info_code']}  {row['title']}")
+            click.echo(f"    {row['snippet']}")
+    if not results and not as_json:
+        click.echo("no articles match", err=True)
+
+
+@click.command()
+@read_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(db_path: str, as_json: bool) -> None:
+    """Counts by source and by day, recent runs, and failures.
+
+    Example:
+
+    \b
+        qilucrawl stats --db archive/qilucrawl.db
+    """
+    with said_plainly():
+        figures = api.stats(db_path)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{figures['articles']} articles, {figures['revisions']} earlier revisions\n")
+    click.echo("by source:")
+    for row in figures["by_source"]:
+        click.echo(f"  {row['articles']:>7}  {row['source'] or '-'} ({row['category'] or '-'})")
+    click.echo("by day (newest 31):")
+    for row in figures["by_day"]:
+        click.echo(f"  {row['articles']:>7}  {row['day'] or 'no date'}")
+    click.echo("runs (newest 10):")
+    for run in figures["runs"]:
+        click.echo(
+            f"  #{run['id']} {run['spider']} {run['started_at']} {run['status']}: {run['new']} new,"
+            f" {run['updated']} updated, {run['unchanged']} unchanged, {run['skipped']} skipped,"
+            f" {run['failed']} failed"
+        )
+    click.echo("failures (most common):")
+    for row in figures["failures"]:
+        click.echo(f"  {row['count']:>7}  [{row['stage']}] {row['reason']}")
+
+
+@click.command()
+@read_db_option
+@click.option("--limit", type=int, default=20, show_default=True, help="How many runs, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+def runs(db_path: str, limit: int, as_json: bool) -> None:
+    """Past crawls, backfills and imports with their counts, newest first.
+
+    Example:
+
+    \b
+        qilucrawl runs --db archive/qilucrawl.db --limit 5
+    """
+    with said_plainly():
+        rows = api.runs(db_path, limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{'run':>5}  {'spider':<7} {'started':<25} {'finished':<25} {'status':<11} "
+        f"{'new':>6} {'upd':>5} {'same':>6} {'skip':>6} {'fail':>5}"
+    )
+    for run in rows:
+        click.echo(
+            f"{run['id']:>5}  {run['spider']:<7} {run['started_at']:<25} {run['finished_at'] or '-':<25} "
+            f"{run['status']:<11} {run['new']:>6} {run['updated']:>5} {run['unchanged']:>6} "
+            f"{run['skipped']:>6} {run['failed']:>5}"
+        )
