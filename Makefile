@@ -36,5 +36,11 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
+## lint: ruff (rules and format) and mypy, configured in pyproject.toml; CI runs it before the tests
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check qilucrawl tests bench
+	$(BIN)/ruff format --check qilucrawl tests bench
+	$(BIN)/mypy
+
 clean:
 	rm -rf $(VENV) archive/*.db archive/*.db-* archive/*.jsonl build *.egg-info

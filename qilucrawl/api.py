@@ -143,7 +143,7 @@ def parse_page(
     if title or published or media:
         code = INFO_CODE.search(url or "")
         entry = ListEntry(code.group() if code else "", title, published, media)
-    return record(extract(Page(url=url or fetched_from, body=body, entry=entry)).to_record())
+    return record(extract(Page(url=url or fetched_from or "", body=body, entry=entry)).to_record())
 
 
 def _read_source(source: str | Path | bytes) -> tuple[bytes, str | None]:

@@ -169,7 +169,8 @@ def matching(
     if expression is None:
         return []
     low, high = key_range(since, until)
-    where, params = ["articles_fts MATCH ?"], [expression]
+    where: list[str] = ["articles_fts MATCH ?"]
+    params: list[str | int] = [expression]
     if low is not None:
         where.append("articles_fts.rowid >= ?")
         params.append(low)

@@ -135,10 +135,10 @@ def _save(
 ) -> list[FileReport]:
     reports: list[FileReport] = []
     to_save: list[tuple[Path, Article]] = []
-    rolling = [a.info_code for _, a in batch if _rolling_copy(a)]
+    rolling = [a.info_code for _, a in batch if _rolling_copy(a) and a.info_code]
     stored_media = _stored_media_versions(store, rolling)
     for path, article in batch:
-        stored_from = stored_media.get(article.info_code)
+        stored_from = stored_media.get(article.info_code or "")
         from_medium = article.info_code in media_codes or (stored_from is not None and stored_from != article.url)
         if _rolling_copy(article) and from_medium:
             reports.append(
@@ -150,7 +150,7 @@ def _save(
             to_save.append((path, article))
     counts = store.save_articles([a for _, a in to_save], run_id)
     for (path, article), outcome in zip(to_save, counts.outcomes):
-        reason = counts.reasons.get(article.info_code) if outcome == "refused" else None
+        reason = counts.reasons.get(article.info_code or "") if outcome == "refused" else None
         reports.append(FileReport(str(path), _OUTCOMES[outcome], article.info_code, reason))
     return reports
 

@@ -6,7 +6,7 @@ import asyncio
 import email.utils
 import logging
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
@@ -77,6 +77,7 @@ class OffsiteRedirectMiddleware:
     """
 
     _REDIRECTS: ClassVar[set[int]] = {301, 302, 303, 307, 308}
+    crawler: Any
 
     @classmethod
     def from_crawler(cls, crawler) -> OffsiteRedirectMiddleware:

@@ -129,7 +129,8 @@ class StorePipeline:
                 status = "interrupted"
             else:
                 status = "failures" if self.counts.failed else "ok"
-            self._store().finish_run(self.run_id, status)
+            if self.run_id is not None:
+                self._store().finish_run(self.run_id, status)
             self.crawler.stats.set_value("qilu/run_status", status)
         finally:
             if self.store is not None:

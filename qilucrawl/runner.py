@@ -82,7 +82,9 @@ def _crawl(jobs: list[Job], settings: Settings) -> list:
         except Exception as error:  # noqa: BLE001 (a bad -s value, a component that cannot start: no run row)
             logger.error("Could not run %s: %s: %s", job.spider if job else "?", type(error).__name__, error)
         finally:
-            from twisted.internet import reactor  # installed by the first crawler
+            from twisted.internet import reactor as installed  # installed by the first crawler
+
+            reactor: Any = installed  # twisted types the module, not the reactor installed
 
             if reactor.running:
                 with contextlib.suppress(ReactorNotRunning):  # Ctrl-C: Scrapy is stopping it already

@@ -60,13 +60,13 @@ def migrate(db: Database) -> None:
 
 
 def _create_v1(db: Database) -> None:
-    db["articles"].create(ARTICLE_COLUMNS, pk="info_code", if_not_exists=True)
-    db["revisions"].create(
+    db.table("articles").create(ARTICLE_COLUMNS, pk="info_code", if_not_exists=True)
+    db.table("revisions").create(
         {**ARTICLE_COLUMNS, "last_seen_at": str, "superseded_at": str, "superseded_by_run": int},
         pk=("info_code", "revision"),
         if_not_exists=True,
     )
-    db["pages"].create(
+    db.table("pages").create(
         {
             "id": int,
             "info_code": str,
@@ -82,7 +82,7 @@ def _create_v1(db: Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "spider": str,
@@ -97,7 +97,7 @@ def _create_v1(db: Database) -> None:
         defaults={name: 0 for name in RUN_COUNTS},
         if_not_exists=True,
     )
-    db["failures"].create(
+    db.table("failures").create(
         {
             "id": int,
             "run_id": int,
@@ -112,12 +112,12 @@ def _create_v1(db: Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["articles"].create_index(["published_at"], if_not_exists=True)
-    db["articles"].create_index(["source", "published_at"], if_not_exists=True)
-    db["articles"].create_index(["category"], if_not_exists=True)
-    db["articles"].create_index(["run_id"], if_not_exists=True)
-    db["pages"].create_index(["info_code", "url", "sha256"], unique=True, if_not_exists=True)
-    db["failures"].create_index(["run_id"], if_not_exists=True)
+    db.table("articles").create_index(["published_at"], if_not_exists=True)
+    db.table("articles").create_index(["source", "published_at"], if_not_exists=True)
+    db.table("articles").create_index(["category"], if_not_exists=True)
+    db.table("articles").create_index(["run_id"], if_not_exists=True)
+    db.table("pages").create_index(["info_code", "url", "sha256"], unique=True, if_not_exists=True)
+    db.table("failures").create_index(["run_id"], if_not_exists=True)
 
 
 def _create_v2(db: Database) -> None:
@@ -128,13 +128,13 @@ def _create_v3(db: Database) -> None:
     """``seen`` holds last_seen_at; archives made before it move theirs over.  The state
     index answers "is this article stored, and unchanged?" without reading a row, whose
     body sits between its key and its hash."""
-    db["seen"].create(SEEN_COLUMNS, pk="info_code", if_not_exists=True)
-    db["articles"].create_index(
+    db.table("seen").create(SEEN_COLUMNS, pk="info_code", if_not_exists=True)
+    db.table("articles").create_index(
         ["info_code", "content_hash", "revision", "first_seen_at"],
         index_name="articles_state",
         if_not_exists=True,
     )
-    if "last_seen_at" in db["articles"].columns_dict:
+    if "last_seen_at" in db.table("articles").columns_dict:
         db.execute(
             "INSERT OR IGNORE INTO seen (info_code, last_seen_at, last_seen_run)"
             " SELECT info_code, last_seen_at, run_id FROM articles"
@@ -164,4 +164,4 @@ def _create_v5(db: Database) -> None:
 
 def _create_v6(db: Database) -> None:
     """``filtered``: articles read but not archived because their medium was not selected."""
-    db["filtered"].create(FILTERED_COLUMNS, pk="info_code", if_not_exists=True)
+    db.table("filtered").create(FILTERED_COLUMNS, pk="info_code", if_not_exists=True)

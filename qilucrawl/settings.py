@@ -99,7 +99,7 @@ QILU_FEED_WEBAPI_TYPES = [45, 102]
 QILU_FEED_ROLLING_TYPE = 102  # the 7x24 rolling feed among the webapi types
 QILU_FEED_COUNT = 100
 # Only archive these media (names as the feed spells them, e.g. 齐鲁网); empty means all.
-QILU_MEDIA = []
+QILU_MEDIA: list[str] = []
 # Fetch every listed article even when it is stored with the same title and time.
 QILU_REFETCH = False
 

@@ -87,14 +87,14 @@ class Store:
                 "started_at": now_iso(),
                 "status": "running",
             }
-            return self.db["runs"].insert(row).last_pk
+            return int(self.db.table("runs").insert(row).last_pk or 0)
 
     def finish_run(self, run_id: int, status: str) -> dict[str, Any]:
         self.db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", [now_iso(), status, run_id])
         return self.run(run_id)
 
     def run(self, run_id: int) -> dict[str, Any]:
-        return self.db["runs"].get(run_id)
+        return self.db.table("runs").get(run_id)
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
@@ -167,31 +167,30 @@ class Store:
         seen: list[str] = []
         decided: set[str] = set()
         for position, article in articles:
-            previous = stored.get(article.info_code) if article.info_code else None
+            code = article.info_code or ""  # none: refused below
+            previous = stored.get(code)
             # A second copy of the same content in one round: stored by the first.
-            outcome, reason = (
-                ("unchanged", None) if article.info_code in decided else decide(article, previous, self.db.conn)
-            )
-            if article.info_code:
-                decided.add(article.info_code)
+            outcome, reason = ("unchanged", None) if code in decided else decide(article, previous, self.db.conn)
+            if code:
+                decided.add(code)
             counts.outcomes[position] = outcome
             if outcome == "refused":
-                if article.info_code:
-                    counts.reasons[article.info_code] = reason
-                    seen.append(article.info_code)
+                if code:
+                    counts.reasons[code] = reason or "refused"
+                    seen.append(code)
                 refused.append(_failure(article, reason))
                 continue
             setattr(counts, outcome, getattr(counts, outcome) + 1)
-            seen.append(article.info_code)
+            seen.append(code)
             article.last_seen_at = now
             if outcome == "new":
                 article.revision, article.first_seen_at = 1, now
                 new.append(article)
-            elif outcome == "updated":
+            elif outcome == "updated" and previous is not None:
                 article.revision = previous["revision"] + 1
                 article.first_seen_at = previous["first_seen_at"]
                 updated.append(article)
-        counts.changed += [a.info_code for a in new + updated]
+        counts.changed += [a.info_code or "" for a in new + updated]
         self._write(new, updated, run_id, now)
         self._seen(seen, now, run_id)
 
@@ -199,12 +198,12 @@ class Store:
         conn = self.db.conn
         if updated:
             conn.executemany(_REVISION_SQL, [(now, run_id, a.info_code) for a in updated])
-            unindex(self.db.conn, [a.info_code for a in updated])
+            unindex(self.db.conn, [a.info_code or "" for a in updated])
         changed = new + updated
         if not changed:
             return
         conn.executemany(_UPSERT_SQL, [_row(a, run_id) for a in changed])
-        index_rows(self.db.conn, [(a.info_code, a.published_at, a.source, a.title, a.body_text) for a in changed])
+        index_rows(self.db.conn, [(a.info_code or "", a.published_at, a.source, a.title, a.body_text) for a in changed])
         conn.executemany(_PAGE_SQL, [row for a in changed for row in _page_rows(a)])
 
     def _current(self, info_codes: list[str]) -> dict[str, dict[str, Any]]:
@@ -239,7 +238,7 @@ class Store:
             for f in failures
         ]
         with self.db.atomic():
-            self.db["failures"].insert_all(rows)
+            self.db.table("failures").insert_all(rows)
             self.count_in_run(run_id, SaveCounts(failed=len(rows)))
         return len(rows)
 
@@ -343,13 +342,13 @@ class Store:
         return self.get(rows[0]["info_code"]) if rows else None
 
     def count(self) -> int:
-        return self.db["articles"].count
+        return self.db.table("articles").count
 
     def stats(self) -> dict[str, Any]:
         query = self.db.query
         return {
             "articles": self.count(),
-            "revisions": self.db["revisions"].count,
+            "revisions": self.db.table("revisions").count,
             "by_source": list(
                 query(
                     "SELECT source, category, COUNT(*) AS articles FROM articles"
@@ -424,7 +423,8 @@ def article_filters(
     changed_since_run: int | None,
 ) -> tuple[str, list[Any]]:
     """SQL WHERE clause (with its leading space) and parameters for the export/search filters."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if since:
         clauses.append("a.published_at >= ?")
         params.append(since)

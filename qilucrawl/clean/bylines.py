@@ -193,7 +193,8 @@ _NO_OUTLET = ("本报", "本网", "本台", "本刊", "本社")
 
 def is_outlet(name: str | None) -> bool:
     """A newspaper, agency, site or station (``齐州商报``, ``新华社``, ``大众网``), not a person."""
-    return bool(name) and bool(_MEDIUM_BEFORE_ROLE.match(name.strip())) and name.strip() not in _NO_OUTLET
+    name = (name or "").strip()
+    return bool(_MEDIUM_BEFORE_ROLE.match(name)) and name not in _NO_OUTLET
 
 
 def dateline_outlet(paragraph: str) -> str | None:

@@ -39,11 +39,11 @@ _BOMS = (
 
 def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
     """The charset the HTTP header or the document itself declares, if any."""
-    if content_type and (match := _HEADER_CHARSET.search(content_type)):
-        return match.group(1).decode() if isinstance(match.group(1), bytes) else match.group(1)
+    if content_type and (header := _HEADER_CHARSET.search(content_type)):
+        return header.group(1)
     head = data[:4096]
-    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head) or _ENCODING_ATTRIBUTE.search(head[:1024])
-    return match.group(1).decode("ascii", "ignore") if match else None
+    found = _META_CHARSET.search(head) or _XML_ENCODING.search(head) or _ENCODING_ATTRIBUTE.search(head[:1024])
+    return found.group(1).decode("ascii", "ignore") if found else None
 
 
 def _codec(name: str | None) -> str | None:

@@ -257,9 +257,9 @@ class DemoServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
-    def start(self) -> DemoServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import lxml.etree
 import lxml.html
@@ -73,7 +73,7 @@ class Landmarks:
 
     def __call__(self, root: lxml.html.HtmlElement) -> Found:
         named: dict[str, list[tuple[int, lxml.html.HtmlElement]]] = {}
-        for position, value in enumerate(self._values(root)):
+        for position, value in enumerate(select(self._values, root)):
             if value.attrname == "id":
                 if value in self._ids:
                     named.setdefault(f"#{value}", []).append((position, value.getparent()))
@@ -105,6 +105,11 @@ class Found:
         return text_of_first(self.all(*names, inside=inside))
 
 
+def select(path: lxml.etree.XPath, root: lxml.html.HtmlElement) -> list[Any]:
+    """What a compiled XPath of element or attribute nodes finds (typed for the checker)."""
+    return cast("list[Any]", path(root))
+
+
 def xpaths(*expressions: str) -> tuple[lxml.etree.XPath, ...]:
     """Selectors tried in turn, most specific first (an XPath union would not keep that order)."""
     return tuple(lxml.etree.XPath(expression) for expression in expressions)
@@ -113,7 +118,7 @@ def xpaths(*expressions: str) -> tuple[lxml.etree.XPath, ...]:
 def first_text(root: lxml.html.HtmlElement, *paths: lxml.etree.XPath) -> str | None:
     """Text of the first element (or attribute) found that has any; paths tried in turn."""
     for path in paths:
-        if (text := text_of_first(path(root))) is not None:
+        if (text := text_of_first(select(path, root))) is not None:
             return text
     return None
 

@@ -72,12 +72,12 @@ def best_body(page: PageLines, title: str | None = None, title_at: int | None = 
         depth = page.depths[element]
         parts = _parts(page, start, end, depth)
         through = None
-        if element in around:
+        if lead is not None and element in around:
             through = next((i for i, part in enumerate(parts) if part[3] <= lead < part[4]), None)
         for screened in (False, True):
             if screened and element in page.shadowed:
                 continue
-            values = [part[screened] for part in parts]
+            values = [part[1] if screened else part[0] for part in parts]
             _keep(best, screened, element, parts, depth, *_best_run(values))
             if through is not None:
                 _keep(near, screened, element, parts, depth, *_best_run_through(values, through))

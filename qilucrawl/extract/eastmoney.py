@@ -27,6 +27,7 @@ from qilucrawl.extract.base import (
     Found,
     Landmarks,
     first_text,
+    select,
     text_of_first,
     xpaths,
 )
@@ -113,7 +114,9 @@ class V1(_Layout):
     def source(self, found: Found) -> str | None:
         return (
             found.text(".source", inside=".newsContent")
-            or text_of_first(value for header in found.all(".newsContent") for value in self._data_source(header))
+            or text_of_first(
+                value for header in found.all(".newsContent") for value in select(self._data_source, header)
+            )
             or text_of_first(_divs(found.all(".source")))
         )
 

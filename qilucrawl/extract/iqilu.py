@@ -19,7 +19,7 @@ import lxml.etree
 import lxml.html
 
 from qilucrawl.clean.boilerplate import drop_noise_containers
-from qilucrawl.extract.base import Document, Found, Landmarks, first_text
+from qilucrawl.extract.base import Document, Found, Landmarks, first_text, select
 from qilucrawl.items import RawArticle
 
 NAME = "iqilu"
@@ -119,7 +119,7 @@ class IqiluParser:
 
     def _title_text(self, root: lxml.html.HtmlElement) -> str | None:
         # Site headers often wrap the logo in an h1 too.
-        for heading in self._title(root):
+        for heading in select(self._title, root):
             text = heading.text_content()
             if text.strip() and not _in_logo(heading):
                 return str(text)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeAlias
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
@@ -33,7 +34,7 @@ from qilucrawl.extract.base import Document
 from qilucrawl.extract.iqilu import iqilu_article_id, iqilu_info_code, is_continuation
 from qilucrawl.items import ListEntry
 
-Element = lxml.html.HtmlElement
+Element: TypeAlias = lxml.html.HtmlElement
 
 MEDIUM = "齐鲁网"
 # The contract's list containers: channel pages' div.mod-list, the scroll page's div#nr_left.

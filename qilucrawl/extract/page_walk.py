@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import lxml.etree
 import lxml.html
@@ -19,7 +20,7 @@ import lxml.html
 from qilucrawl.clean.boilerplate import is_noise_container
 from qilucrawl.clean.text import normalize_paragraph, normalize_text
 
-Element = lxml.html.HtmlElement
+Element: TypeAlias = lxml.html.HtmlElement
 
 # Elements whose text is never content (read for metadata first, then removed).
 STRIP_TAGS = ("script", "style", "noscript", "template", "select", "textarea", "button", "svg")
@@ -150,8 +151,8 @@ class _Walker:
         self.stack: list[Element] = []
         self.parts: list[str] = []
         self.slots: list[tuple[Element, bool]] = []
-        self.chars = 0
-        self.links = 0
+        self.chars = 0.0
+        self.links = 0.0
         self.shade = 0  # how many share/ad/comment containers are open
 
     def walk(self, element: Element, in_link: bool) -> None:
@@ -215,7 +216,7 @@ class _Walker:
         text = "".join(parts)
         self.parts = []
         self.slots = []
-        self.chars = self.links = 0
+        self.chars = self.links = 0.0
         if not self.stack or not text.strip():
             return
         owner = self.stack[-1]

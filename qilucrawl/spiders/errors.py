@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scrapy import Request
 from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -58,3 +59,9 @@ def describe_failure(failure: TwistedFailure) -> tuple[str, int | None]:
             return name, None
     text = str(error).strip()
     return (f"{type(error).__name__}: {text}" if text else type(error).__name__)[:500], None
+
+
+def failed_request(failure: TwistedFailure) -> Request:
+    """The request an errback's failure is about (Scrapy sets it on the failure)."""
+    request: Request = getattr(failure, "request")  # noqa: B009 (Scrapy's attribute, untyped)
+    return request

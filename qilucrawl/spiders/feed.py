@@ -24,7 +24,7 @@ from qilucrawl.clean.article import listed_state
 from qilucrawl.clean.dates import now_iso, parse_datetime
 from qilucrawl.clean.media import normalize_media
 from qilucrawl.items import FEED_TEXT, INFO_CODE, Failure, ListEntry, Page, Seen
-from qilucrawl.spiders.errors import describe_failure
+from qilucrawl.spiders.errors import describe_failure, failed_request
 from qilucrawl.spiders.known import KnownArticles
 
 _LIST_KEYS = ("record", "records", "nodeList", "list", "items", "data", "result", "Data")
@@ -39,6 +39,8 @@ _BARE_ID = re.compile(r"\d{18}")
 
 class FeedSpider(scrapy.Spider):
     name = "feed"
+    allowed_domains: list[str]
+    known: KnownArticles  # what needs no fetch (set in from_crawler)
 
     def __init__(self, base_url: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,8 +139,9 @@ class FeedSpider(scrapy.Spider):
         self._list_done()
 
     def list_failed(self, failure: TwistedFailure) -> Iterator[Any]:
+        request = failed_request(failure)
         reason, status = describe_failure(failure)
-        yield Failure(url=failure.request.url, reason=reason, status=status, stage="list", spider=self.name)
+        yield Failure(url=request.url, reason=reason, status=status, stage="list", spider=self.name)
         self._list_done()
 
     def _list_done(self) -> None:
@@ -160,10 +163,11 @@ class FeedSpider(scrapy.Spider):
         )
 
     def text_failed(self, failure: TwistedFailure) -> Iterator[Any]:
+        request = failed_request(failure)
         reason, status = describe_failure(failure)
-        entry = failure.request.cb_kwargs.get("entry")
+        entry = request.cb_kwargs.get("entry")
         yield Failure(
-            url=failure.request.url,
+            url=request.url,
             reason=reason,
             status=status,
             stage="article",

@@ -28,12 +28,14 @@ from qilucrawl.extract.base import Document
 from qilucrawl.extract.iqilu import continuation_urls
 from qilucrawl.extract.iqilu_list import MEDIUM, read_list_page
 from qilucrawl.items import HTML, ExtractError, Failure, ListEntry, Page, Seen
-from qilucrawl.spiders.errors import describe_failure
+from qilucrawl.spiders.errors import describe_failure, failed_request
 from qilucrawl.spiders.known import KnownArticles
 
 
 class IqiluSpider(scrapy.Spider):
     name = "iqilu"
+    allowed_domains: list[str]
+    known: KnownArticles  # what needs no fetch (set in from_crawler)
 
     def __init__(
         self,
@@ -108,7 +110,10 @@ class IqiluSpider(scrapy.Spider):
             self.queued.add(entry.info_code)
             self.crawler.stats.inc_value("qilu/articles_queued")
             yield scrapy.Request(
-                entry.web_url, callback=self.parse_article, errback=self.failed, cb_kwargs={"entry": entry, "pages": []}
+                entry.web_url or "",
+                callback=self.parse_article,
+                errback=self.failed,
+                cb_kwargs={"entry": entry, "pages": []},
             )
         following = listed.next_url
         if following and following not in self.walked and self._keep_walking(entries, fresh, number):
@@ -170,30 +175,29 @@ class IqiluSpider(scrapy.Spider):
         return pages[0]
 
     def failed(self, failure: TwistedFailure) -> Iterator[Any]:
+        request = failed_request(failure)
         reason, status = describe_failure(failure)
-        entry = failure.request.cb_kwargs.get("entry")
+        entry = request.cb_kwargs.get("entry")
         stage = "list" if entry is None else "article"
-        if stage == "list" and status == 404 and failure.request.cb_kwargs.get("number", 1) > 1:
-            self.logger.info("End of the list at %s", failure.request.url)
+        if stage == "list" and status == 404 and request.cb_kwargs.get("number", 1) > 1:
+            self.logger.info("End of the list at %s", request.url)
             return
-        pages = failure.request.cb_kwargs.get("pages")
+        pages = request.cb_kwargs.get("pages")
         if pages:
-            reason = f"continuation page {failure.request.url}: {reason}"
+            reason = f"continuation page {request.url}: {reason}"
         yield Failure(
-            url=failure.request.url,
+            url=request.url,
             reason=reason,
             status=status,
             stage=stage,
             info_code=entry.info_code if entry else None,
             spider=self.name,
         )
-        if pages and status in _GONE:  # the article is stored without it, flagged
+        if pages and entry is not None and status in _GONE:  # the article is stored without it, flagged
             pages[0].continuations.append(
-                Page(
-                    url=failure.request.url, body=b"", kind=HTML, status=status, fetched_at=now_iso(), spider=self.name
-                )
+                Page(url=request.url, body=b"", kind=HTML, status=status, fetched_at=now_iso(), spider=self.name)
             )
-            yield self._next_page(entry, pages, failure.request.cb_kwargs["urls"])
+            yield self._next_page(entry, pages, request.cb_kwargs["urls"])
         # Any other failure of a continuation (a timeout, a 5xx): the article waits for a later run.
 
 
