@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import click
 import pytest
@@ -144,3 +146,17 @@ def test_search_takes_several_words_and_date_errors_name_their_option(tmp_path):
     assert several.returncode == 0 and "no articles match" in several.stderr
     bad = run_cli("export", "--since", "2026-13-01", "--db", tmp_path / "a.db", "--out", tmp_path / "x.jsonl")
     assert bad.returncode == ExitStatus.USAGE and "'--since'" in bad.stderr
+
+
+def test_show_prints_one_article_whole_with_its_revisions(tmp_path):
+    db = tmp_path / "a.db"
+    post = Path(__file__).parent / "pages" / "jekyll" / "2023-03-14-NW202303141234567890.md"
+    assert run_cli("import", post, "--db", db).returncode == 0
+    shown = run_cli("show", "NW202303141234567890", "--db", db)
+    assert shown.returncode == 0, shown.stderr
+    assert "title: 济南新开三条公交线路服务“黄河北”" in shown.stdout and "source: 齐鲁网" in shown.stdout
+    assert "None" not in shown.stdout and "['" not in shown.stdout  # values, not Python reprs
+    as_json = json.loads(run_cli("show", "NW202303141234567890", "--db", db, "--json", "--revisions").stdout)
+    assert as_json["revisions"] == [] and as_json["revision"] == 1
+    missing = run_cli("show", "NW000000000000000000", "--db", db)
+    assert missing.returncode == ExitStatus.FAILURES and "no article NW000000000000000000" in missing.stderr

@@ -18,6 +18,6 @@ def cli() -> None:
     """Crawl, clean and archive Qilu-net style news into SQLite; export datasets."""
 
 
-for command in (crawling.crawl, crawling.backfill, crawling.import_, reading.export, reading.search, reading.stats,
+for command in (crawling.crawl, crawling.backfill, crawling.import_, reading.export, reading.search, reading.show, reading.stats,
                 reading.runs, pages.parse, pages.demo, pages.demo_server):  # fmt: skip
     cli.add_command(command)

@@ -1,9 +1,11 @@
-"""Commands that read the archive: export, search, stats, runs."""
+"""Commands that read the archive: export, search, show, stats, runs."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,6 +16,7 @@ from qilucrawl.cli.options import (
     read_db_option,
     said_plainly,
 )  # fmt: skip
+from qilucrawl.jobs import ExitStatus
 
 
 @click.command()
@@ -165,3 +168,50 @@ def runs(db_path: str, limit: int, as_json: bool) -> None:
             f"{run['status']:<11} {run['new']:>6} {run['updated']:>5} {run['unchanged']:>6} "
             f"{run['skipped']:>6} {run['failed']:>5}"
         )
+
+
+@click.command()
+@click.argument("info_code")
+@read_db_option
+@click.option("--revisions", is_flag=True, help="Also the earlier versions, oldest first.")
+@click.option("--json", "as_json", is_flag=True, help="The article as one JSON object.")
+def show(info_code: str, db_path: str, revisions: bool, as_json: bool) -> None:
+    """One article, whole, with its revision history on request.
+
+    Example:
+
+    \b
+        qilucrawl show NW202202202282305213 --db archive/qilucrawl.db --revisions
+    """
+    with said_plainly():
+        article = api.show(db_path, info_code, revisions=revisions)
+    if article is None:
+        click.echo(f"qilucrawl: no article {info_code} in {db_path}", err=True)
+        sys.exit(ExitStatus.FAILURES)
+    if as_json:
+        click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+        return
+    _print_fields(article, indent="")
+    for earlier in article.get("revisions") or []:
+        click.echo(f"\n-- revision {earlier['revision']} (superseded {earlier['superseded_at']})")
+        _print_fields(earlier, indent="   ")
+
+
+_HEAD_FIELDS = ("info_code", "title", "subtitle", "original_title", "summary", "published_at", "source", "category",
+                "tags", "authors", "source_url", "url", "parser", "quality_flags", "revision", "first_seen_at",
+                "last_seen_at", "fetched_at")  # fmt: skip
+
+
+def _print_fields(article: dict[str, Any], indent: str) -> None:
+    """Values as a reader writes them: lists joined, nothing for an empty field."""
+    for name in _HEAD_FIELDS:
+        value = article.get(name)
+        if value in (None, "", []):
+            continue
+        shown = "、".join(map(str, value)) if isinstance(value, list) else value
+        click.echo(f"{indent}{name}: {shown}")
+    for image in article.get("images") or []:
+        click.echo(f"{indent}image: {image.get('url') or '-'}  {image.get('caption') or ''}".rstrip())
+    click.echo(f"{indent}body:")
+    for paragraph in (article.get("body_text") or "").split("\n\n"):
+        click.echo(f"{indent}  {paragraph}")
