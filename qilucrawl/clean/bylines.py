@@ -147,7 +147,8 @@ _REPORTED_BY = re.compile(rf"^(?P<inner>{_MEDIUM_PREFIX}{_WRITERS}[^，。：:�
 # "…新春佳节。（常书香 马丹阳）", "（记者 胡晓蓉）", "（姚峰 上海报道）": the credit closing a paragraph.
 _TRAILING_CREDIT = re.compile(r"[（(]\s*(?P<inner>[^（）()]{2,30}?)\s*[)）]\s*$")
 _NOT_CREDIT = re.compile(r"来源|图|摄|完|编辑|责编|审核|校对|转载|发$")
-_ROLE_IN_CREDIT = re.compile(r"(?P<role>记者|通讯员|实习生|评论员)\s*[:：]?\s*")
+# A reporter's role inside a line ("本报记者罗科", "记者：张三"): where the names after it start.
+REPORTER_ROLE = re.compile(r"(?P<role>记者|通讯员|实习生|评论员)\s*[:：]?\s*")
 
 
 def lead_credit(paragraph: str) -> list[str]:
@@ -167,7 +168,7 @@ def trailing_credit(paragraph: str) -> list[str]:
     inner = match["inner"]
     if names := parse_byline(inner):
         return names
-    role = _ROLE_IN_CREDIT.search(inner)
+    role = REPORTER_ROLE.search(inner)
     rest = inner[role.end() :] if role else inner
     names = split_names(rest)
     # Nothing but names (and where they filed from: "姚峰 上海报道"), or names after a role.

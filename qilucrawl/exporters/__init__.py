@@ -19,7 +19,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from qilucrawl import __version__
+from qilucrawl import __version__, settings
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import ARTICLE_FIELDS
 
@@ -105,7 +105,7 @@ def export_articles(
     filters: ExportFilters,
     *,
     bom: bool = False,
-    site_host: str = "localhost:4000",
+    site_host: str = settings.QILU_SITE_HOST,
 ) -> dict[str, Any]:
     """Stream the filtered articles into ``out`` in ``fmt``; write and return its manifest."""
     out = Path(out)

@@ -10,7 +10,15 @@ import re
 from datetime import date
 
 from qilucrawl.clean import dates
-from qilucrawl.clean.bylines import dateline_outlet, is_outlet, lead_credit, parse_byline, split_names, trailing_credit
+from qilucrawl.clean.bylines import (
+    REPORTER_ROLE,
+    dateline_outlet,
+    is_outlet,
+    lead_credit,
+    parse_byline,
+    split_names,
+    trailing_credit,
+)  # fmt: skip
 from qilucrawl.clean.text import normalize_paragraph, normalize_text
 from qilucrawl.extract.page_walk import LINK_DENSE, NODE, Block, Element, PageLines
 
@@ -61,8 +69,6 @@ _FIELD_START = " \t|｜丨/【[（(　\ue000"
 _TIME_LABELS = ("发布时间", "发表时间", "发布日期", "发表日期", "时间", "日期", "发表于", "发布于")
 _AUTHOR_LABELS = ("作者", "记者", "撰文", "撰稿", "文", "通讯员", "执笔", "执笔人")
 _SOURCE_LABELS = ("来源", "出处", "稿源")
-# Bylines without a field label.  "光明日报记者 王建宏 张文攀", "本报记者罗科苏盈发自北京": a role, then names.
-_ROLE = re.compile(r"(?P<role>记者|通讯员|实习生|评论员)\s*[:：]?\s*")
 _PHOTO_CREDIT = re.compile(r"摄|图")
 # Where the names of a byline or author field stop.
 _NAME_END = re.compile(
@@ -365,7 +371,7 @@ class MetaLines:
         if not any(label in _AUTHOR_LABELS for label, _ in fields) and len(text) <= 40:
             if parse_byline(text):
                 return text
-            match = _ROLE.search(text)
+            match = REPORTER_ROLE.search(text)
             if match and not _PHOTO_CREDIT.search(text) and (name := _name_part(text[match.end() :])):
                 return f"{match['role']}：{name}"
         if match := _POSTED_BY.search(text):
