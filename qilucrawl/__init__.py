@@ -7,7 +7,7 @@ runs the demo; ``qilucrawl.demo`` is the demo site's package.)
 
 from typing import Any
 
-__version__ = "0.1.0"
+from qilucrawl.version import __version__
 
 __all__ = [
     "__version__",

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qilucrawl import __version__
-from qilucrawl import settings as defaults
+import qilucrawl.settings as defaults
 from qilucrawl.jobs import RunResult, locked_archive, recorded_run
 from qilucrawl.store import NoArchive, Store
+from qilucrawl.version import __version__
 
 DEFAULT_DB = defaults.QILU_DB_PATH
 SOURCES = ("feed", "iqilu")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from qilucrawl import __version__
 from qilucrawl.cli import crawling, pages, reading
+from qilucrawl.version import __version__
 
 
 @click.group()

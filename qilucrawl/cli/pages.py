@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+import qilucrawl.settings as defaults
 from qilucrawl import api
-from qilucrawl import settings as defaults
 from qilucrawl.cli.options import (
     crawl_settings,
     report,

@@ -19,9 +19,10 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from qilucrawl import __version__, settings
+from qilucrawl import settings
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.items import ARTICLE_FIELDS
+from qilucrawl.version import __version__
 
 if TYPE_CHECKING:
     from qilucrawl.store import Store
