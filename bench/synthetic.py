@@ -135,7 +135,7 @@ def article(fake: Fake, base_url: str = "http://choicewzp1.eastmoney.com") -> Ar
         images=images,
         source_url=f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={fake.info_code}",
         url=url,
-        parser="feed_text/V1",
+        parser="feed_text/V1_1",
         fetched_at=fake.published_iso,
     )
     item.content_hash = hashlib.sha256((fake.title + fake.body_text).encode()).hexdigest()
@@ -179,7 +179,7 @@ def archive_row(fake: Fake, run_id: int) -> tuple:
         "images": json.dumps(images, ensure_ascii=False),
         "source_url": f"http://finews.zning.xyz/html_News/NewsShare.html?infoCode={fake.info_code}",
         "url": f"http://choicewzp1.eastmoney.com/NewsData/GetNewsText.do?id={fake.info_code}",
-        "parser": "feed_text/V1",
+        "parser": "feed_text/V1_1",
         "quality_flags": "[]",
         "content_hash": hashlib.sha256((fake.title + body_text).encode()).hexdigest(),
         "revision": 1,

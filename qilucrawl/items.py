@@ -92,7 +92,7 @@ class ExtractError(Exception):
 class RawArticle:
     """Fields as a parser found them, before cleaning (:mod:`qilucrawl.clean.article` cleans them)."""
 
-    parser: str  # "<parser>/<version>", e.g. "eastmoney/V2"
+    parser: str  # "<parser>/V<layout>_<revision>", e.g. "eastmoney/V2_1"
     body: str | lxml.html.HtmlElement | None  # HTML of the body (a fragment or an element)
     title: str | None = None
     subtitle: str | None = None

@@ -17,7 +17,7 @@ from typing import Any
 import lxml.html
 import pytest
 
-from qilucrawl.extract import GENERIC, extract, extract_raw
+from qilucrawl.extract import GENERIC, extract, extract_raw, parser_versions
 from qilucrawl.extract.base import Document
 from qilucrawl.extract.generic import GenericParser
 from qilucrawl.items import HTML, ExtractError, Page
@@ -39,7 +39,7 @@ def _extract(html: str, url: str = "http://www.example.cn/news/a.html") -> Any:
 def test_golden_page(page: Path) -> None:
     expected = _expected(page)
     article = extract(Page(url=expected["url"], body=page.read_bytes(), kind=HTML))
-    assert article.parser == "generic/V1"
+    assert article.parser == parser_versions()["generic/V1"]
     got = {
         "title": article.title,
         "published_at": article.published_at,
@@ -79,7 +79,7 @@ def test_generic_is_the_registered_fallback() -> None:
 def test_raw_article_names_the_parser_and_returns_an_element() -> None:
     html = (PAGES / "modern_cms_2022.html").read_bytes()
     raw = extract_raw(Page(url="http://news.example-qilu.cn/a.shtml", body=html, kind=HTML))
-    assert raw.parser == "generic/V1"
+    assert raw.parser == parser_versions()["generic/V1"]
     assert isinstance(raw.body, lxml.html.HtmlElement)
     assert raw.published is not None and "2022-02-20" in raw.published
 

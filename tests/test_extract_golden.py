@@ -85,4 +85,4 @@ def test_parse_single_file_human_output_and_url_option():
     page = PAGES / "iqilu" / "Iqilu_2014_09_23.html"
     result = run_cli("parse", page, "--url", "http://news.iqilu.com/shandong/yaowen/2014/0923/2145678.shtml")
     assert result.returncode == 0, result.stderr
-    assert "title: 济青高铁项目可研报告获批" in result.stdout and "parser: iqilu/V1" in result.stdout
+    assert "title: 济青高铁项目可研报告获批" in result.stdout and "parser: iqilu/V1_1" in result.stdout

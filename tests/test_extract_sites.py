@@ -145,4 +145,4 @@ def test_site_page_without_body_falls_back_to_generic() -> None:
       <p>北向资金全天净买入超过50亿元，银行、券商板块领涨，半导体板块午后回落。</p></div></body></html>"""
     page = Page(url="https://quote.eastmoney.com/center/", body=html.encode(), kind=HTML)
     raw = extract_raw(page)
-    assert raw.parser.startswith("eastmoney/V1+generic/")
+    assert raw.parser.startswith("eastmoney/V1_1+generic/")

@@ -358,7 +358,7 @@ def parse_fixture(name: str) -> dict[str, Any]:
 
 def test_parser_reads_a_medium_post_into_an_article():
     article = parse_fixture("2023-03-16-NW202303161234567804.md")
-    assert article["parser"] == "jekyll/V1"
+    assert article["parser"] == "jekyll/V1_1"
     assert article["info_code"] == "NW202303161234567804"
     assert article["title"] == "山东发布支持民营经济发展若干措施"
     assert article["published_at"] == "2023-03-16T10:00:12+08:00"

@@ -52,6 +52,35 @@ BY_KIND: dict[str, Parser] = {
 # Quality flags of an article read from several pages.
 
 
+FRAGMENT_VERSION = "V1_1"  # a bare body fragment given to `qilucrawl parse`
+
+# Parser versions, fundus-style: "<parser>/V<layout>_<revision>".  A layout is a page design
+# the parser reads (Eastmoney's V1 and V2); the revision is bumped whenever what the parser puts
+# out changes — its own rules or the cleaning every parser shares — so that `qilucrawl
+# reprocess --outdated` re-cleans exactly the articles an older revision read.
+def parser_versions() -> dict[str, str]:
+    """Today's version of every parser and layout: ``{"eastmoney/V2": "eastmoney/V2_1", …}``."""
+    parsers: list[Parser] = [*SITE_PARSERS, *BY_KIND.values(), *([GENERIC] if GENERIC else [])]
+    current = {f"{p.name}/{v}": f"{p.name}/{v}" for p in parsers for v in p.versions}
+    current[f"fragment/{FRAGMENT_VERSION}"] = f"fragment/{FRAGMENT_VERSION}"
+    return {_layout(label): label for label in current}
+
+
+def is_outdated(parser: str | None) -> bool:
+    """Whether a stored article's ``parser`` ("iqilu/V1_1", "iqilu/V1+generic/V1") names a
+    revision older than today's (a version without a revision is revision 0)."""
+    if not parser:
+        return True
+    today = parser_versions()
+    return any(today.get(_layout(part), part) != part for part in parser.split("+"))
+
+
+def _layout(label: str) -> str:
+    """ "eastmoney/V2_1" -> "eastmoney/V2" """
+    name, _, version = label.partition("/")
+    return f"{name}/{version.split('_', 1)[0]}"
+
+
 def register_site_parser(parser: Parser) -> None:
     SITE_PARSERS.append(parser)
 
@@ -142,7 +171,7 @@ def _json_scalar(text: str) -> bool:
 
 def _fragment(doc: Document) -> RawArticle:
     """A bare HTML body (no JSON around it): the body is the whole text."""
-    return RawArticle(parser="fragment/V1", body=doc.text, base_url=doc.url)
+    return RawArticle(parser=f"fragment/{FRAGMENT_VERSION}", body=doc.text, base_url=doc.url)
 
 
 def _web_page(doc: Document) -> RawArticle:

@@ -101,7 +101,7 @@ class _Layout:
 class V1(_Layout):
     """Older layout: ``div.newsContent`` with ``h1``, ``div.time``, ``div.source``."""
 
-    version = "V1"
+    version = "V1_1"
     _data_source = lxml.etree.XPath(".//*[@data-source]/@data-source")
 
     def title(self, found: Found) -> str | None:
@@ -128,7 +128,7 @@ class V1(_Layout):
 class V2(_Layout):
     """Newer layout: ``div.infos > div.item`` lines and ``div.txtinfos#ContentBody``."""
 
-    version = "V2"
+    version = "V2_1"
 
     def title(self, found: Found) -> str | None:
         # The title sits in a div just above the infos line, or in an h1 there.
@@ -179,8 +179,8 @@ class EastmoneyParser:
     """Eastmoney article pages on eastmoney.com or a mirror; V1 or V2 by the markup."""
 
     name = NAME
-    versions = ("V1", "V2")
     _layouts: ClassVar[dict[str, _Layout]] = {"V1": V1(), "V2": V2()}
+    versions = tuple(layout.version for layout in _layouts.values())
 
     def matches(self, doc: Document) -> bool:
         host = (urlsplit(doc.url or "").hostname or "").lower()

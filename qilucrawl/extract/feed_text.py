@@ -17,7 +17,7 @@ from qilucrawl.extract.plain_text import parse_plain_text
 from qilucrawl.items import ExtractError, RawArticle
 
 NAME = "feed_text"
-VERSION = "V1"
+VERSION = "V1_1"  # layout V1, revision 1 (see extract.PARSER_VERSIONS)
 
 _BODY_KEYS = ("text", "content", "Text", "Content", "body", "Body")
 _WRAPPER_KEYS = ("data", "Data", "result", "Result", "news", "News", "article", "item")
@@ -31,6 +31,7 @@ _MAX_DEPTH = 3
 
 class FeedTextParser:
     name = NAME
+    versions = (VERSION,)
 
     def matches(self, doc: Document) -> bool:
         return doc.text.lstrip()[:1] in ("{", "[")

@@ -29,13 +29,14 @@ from qilucrawl.extract.page_walk import STRIP_TAGS, Element, PageLines, adopt_st
 from qilucrawl.items import ExtractError, RawArticle
 
 NAME = "generic"
-VERSION = "V1"
+VERSION = "V1_1"  # layout V1, revision 1 (see extract.PARSER_VERSIONS)
 
 
 class GenericParser:
     """Title, time, authors, source and body of any news page, by rules and text scoring."""
 
     name = NAME
+    versions = (VERSION,)
 
     def matches(self, doc: Document) -> bool:
         return True

@@ -23,7 +23,7 @@ from qilucrawl.extract.base import Document, Found, Landmarks, first_text, selec
 from qilucrawl.items import RawArticle
 
 NAME = "iqilu"
-VERSION = "V1"
+VERSION = "V1_1"  # layout V1, revision 1 (see extract.PARSER_VERSIONS)
 HOST = "iqilu.com"
 
 # /2014/0923/2145678.shtml, /20231012/5512345.shtml, and _2, _3 … for continuation pages.

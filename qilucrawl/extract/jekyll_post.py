@@ -16,11 +16,12 @@ from qilucrawl.items import FLAG_FROM_URL, FLAG_MISSING, ExtractError, RawArticl
 from qilucrawl.jekyll import PostError, read_post
 
 NAME = "jekyll"
-VERSION = "V1"
+VERSION = "V1_1"  # layout V1, revision 1 (see extract.PARSER_VERSIONS)
 
 
 class JekyllParser:
     name = NAME
+    versions = (VERSION,)
 
     def matches(self, doc: Document) -> bool:
         return doc.text.lstrip("\ufeff \t\r\n").startswith("---")

@@ -18,7 +18,7 @@ from qilucrawl.extract.base import Document
 from qilucrawl.items import FLAG_REJOINED, ExtractError, Image, RawArticle
 
 NAME = "plain_text"
-VERSION = "V1"
+VERSION = "V1_1"  # layout V1, revision 1 (see extract.PARSER_VERSIONS)
 
 _HEAD_LINE_MAX = 60  # captions, titles and sub-titles are short
 _SECTION_HEAD = re.compile(
@@ -30,6 +30,7 @@ _HEAD_MAX = 30
 
 class PlainTextParser:
     name = NAME
+    versions = (VERSION,)
 
     def matches(self, doc: Document) -> bool:
         return "<" not in doc.text[:2000] and not doc.text.lstrip().startswith("{")
