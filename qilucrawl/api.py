@@ -276,3 +276,30 @@ def demo(
         failures = [failure for run in result.runs for failure in store.failures(run["id"])]
         sample = store.sample()
         return DemoResult(server.url, result, store.count(), exported, failures, sample and record(sample))
+
+
+# --- re-cleaning ---------------------------------------------------------------------------------
+
+
+def reprocess(
+    db: str | Path = DEFAULT_DB,
+    *,
+    parser: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    info_codes: Sequence[str] = (),
+    outdated: bool = False,
+    workers: int | None = None,
+    dry_run: bool = False,
+    progress: Any = None,
+) -> Any:
+    """Re-clean stored articles from their raw pages with today's parsers: a changed one
+    becomes a new revision, a worse one is refused; ``dry_run`` writes nothing and says what
+    would change.  Returns a :class:`qilucrawl.reprocess.ReprocessResult`."""
+    from qilucrawl.reprocess import Selection
+    from qilucrawl.reprocess import reprocess as reclean
+
+    if not Path(db).exists():
+        raise NoArchive(f"no archive at {db}")
+    selection = Selection(parser, since, until, tuple(info_codes), outdated)
+    return reclean(db, selection, workers=workers, dry_run=dry_run, progress=progress)

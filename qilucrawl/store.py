@@ -135,8 +135,11 @@ class Store:
     def _seen(self, info_codes: Iterable[str], now: str, run_id: int | None) -> None:
         self.db.conn.executemany(_SEEN_SQL, [(code, now, run_id) for code in info_codes])
 
-    def save_articles(self, articles: Sequence[Article], run_id: int | None = None) -> SaveCounts:
+    def save_articles(
+        self, articles: Sequence[Article], run_id: int | None = None, *, touch_seen: bool = True
+    ) -> SaveCounts:
         """Store a batch in one transaction: each article is new, a new revision or unchanged.
+        ``touch_seen``: the articles were listed or fetched now (not so for a re-clean).
 
         Outcomes are decided first, against the stored rows, then written with one
         ``executemany`` per statement.  The same article twice in a batch is decided in order:
@@ -147,7 +150,7 @@ class Store:
         now = now_iso()
         with self.db.atomic():
             for round_ in rounds(articles):
-                self._save_round(round_, run_id, now, counts, refused)
+                self._save_round(round_, run_id, now, counts, refused, touch_seen)
             self.count_in_run(run_id, counts)
         if refused:
             counts.failed += self.record_failures(refused, run_id)
@@ -160,6 +163,7 @@ class Store:
         now: str,
         counts: SaveCounts,
         refused: list[Failure],
+        touch_seen: bool = True,
     ) -> None:
         stored = self._current([a.info_code for _, a in articles if a.info_code])
         new: list[Article] = []
@@ -192,7 +196,8 @@ class Store:
                 updated.append(article)
         counts.changed += [a.info_code or "" for a in new + updated]
         self._write(new, updated, run_id, now)
-        self._seen(seen, now, run_id)
+        if touch_seen:
+            self._seen(seen, now, run_id)
 
     def _write(self, new: list[Article], updated: list[Article], run_id: int | None, now: str) -> None:
         conn = self.db.conn

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from qilucrawl.cli import crawling, pages, reading
+from qilucrawl.cli import crawling, maintenance, pages, reading
 from qilucrawl.version import __version__
 
 
@@ -19,5 +19,5 @@ def cli() -> None:
 
 
 for command in (crawling.crawl, crawling.backfill, crawling.import_, reading.export, reading.search, reading.show, reading.stats,
-                reading.runs, pages.parse, pages.demo, pages.demo_server):  # fmt: skip
+                reading.runs, maintenance.reprocess, pages.parse, pages.demo, pages.demo_server):  # fmt: skip
     cli.add_command(command)

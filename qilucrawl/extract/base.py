@@ -45,7 +45,11 @@ class Parser(Protocol):
     """One kind of page.  ``matches`` must be cheap; ``parse`` may raise ExtractError."""
 
     name: str
-    versions: tuple[str, ...]  # "V<layout>_<revision>", one per layout it reads
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """ "V<layout>_<revision>", one per layout it reads."""
+        ...
 
     def matches(self, doc: Document) -> bool: ...
 
