@@ -88,6 +88,8 @@ class Outcome:
     rowid: int
     parser_before: str | None
     url: str = ""
+    parser_after: str | None = None
+    same: bool = False  # the same content as stored: nothing to save (the article is not sent back)
     article: Article | None = None
     error: str | None = None
     changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (before, after)
@@ -140,7 +142,8 @@ def reprocess(
     key = selection.key(versions)
     if dry_run:
         for outcome in _outcomes(db, selection, 0, workers, is_outdated, progress):
-            _count(result, outcome, "updated" if outcome.changed else "unchanged")
+            status = "failed" if outcome.error else "updated" if outcome.changed else "unchanged"
+            _count(result, outcome, status)
         return result
     with locked_archive(db):
         store = Store(db)
@@ -185,10 +188,14 @@ def _save(store: Any, batch: list[Outcome], run_id: int, key: str, result: Repro
     outcomes = iter(counts.outcomes)
     relabel = []
     for outcome in batch:
-        status = "failed" if outcome.article is None else next(outcomes)
+        status = "unchanged" if outcome.same else "failed" if outcome.article is None else next(outcomes)
         _count(result, outcome, status)
-        if status == "unchanged" and outcome.article and outcome.article.parser != outcome.parser_before:
-            relabel.append((outcome.article.parser, outcome.info_code))
+        if status == "unchanged" and outcome.parser_after != outcome.parser_before:
+            relabel.append((outcome.parser_after, outcome.info_code))
+    if unchanged := sum(o.same for o in batch):
+        from qilucrawl.store import SaveCounts
+
+        store.count_in_run(run_id, SaveCounts(unchanged=unchanged))
     failed = [o for o in batch if o.error is not None]
     if failed:
         from qilucrawl.items import Failure
@@ -221,9 +228,11 @@ def _count(result: ReprocessResult, outcome: Outcome, status: str) -> None:
 
 
 def _short(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > _SHOWN:
-        return value[: _SHOWN // 2] + "…" + value[-_SHOWN // 2 :]
-    return value
+    """A field as an example shows it: on one line (paragraphs marked ¶), long text cut."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\n\n", " ¶ ")
+    return value[: _SHOWN // 2] + "…" + value[-_SHOWN // 2 :] if len(value) > _SHOWN else value
 
 
 # --- reading and extracting (in the workers) --------------------------------------------------------
@@ -327,9 +336,13 @@ def _extract_range(db: str, rows: list[tuple[int, str]]) -> list[Outcome]:
         except ExtractError as error:
             outcome.error = f"re-extraction failed: {error}"
         else:
-            article.page = None  # its pages are stored already; the store keeps them
-            outcome.article = article
-            outcome.changed = _changes(stored, article)
+            outcome.parser_after = article.parser
+            if article.content_hash == stored["content_hash"]:
+                outcome.same = True  # the common case: nothing to pickle, nothing to decide
+            else:
+                article.page = None  # its pages are stored already; the store keeps them
+                outcome.article = article
+                outcome.changed = _changes(stored, article)
         outcomes.append(outcome)
     return outcomes
 
