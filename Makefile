@@ -42,5 +42,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check qilucrawl tests bench
 	$(BIN)/mypy
 
+## clean: remove what the build and `make demo` made; never an archive, export or site of yours
+# (archive/qilucrawl.db, the README's cron archive, and everything else in archive/ stay).
+DEMO_FILES := archive/demo.db archive/demo.db-wal archive/demo.db-shm archive/demo.db-journal \
+              archive/demo.db.lock archive/demo.jsonl archive/demo.jsonl.manifest.json
 clean:
-	rm -rf $(VENV) archive/*.db archive/*.db-* archive/*.jsonl build *.egg-info
+	rm -rf $(VENV) build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -f $(DEMO_FILES) archive/.demo.jsonl.*.part

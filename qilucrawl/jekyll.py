@@ -15,6 +15,8 @@ One post per article, ``_posts/YYYY-MM-DD-<infoCode>.md``::
 
     [返回<media>新闻](//<site>/category/<category>.html)｜[返回首页](//<site>/)
 
+(a medium whose name ends in 新闻 is its own tag: ``tags: 闪电新闻``, ``[返回闪电新闻]``).
+
 :func:`read_post` takes whatever real archives hold (broken YAML, empty titles and dates, back
 links in every shape, CRLF); :func:`render_post` writes only the form above, so that what it
 writes reads back to the same values.  Pure functions: no file system, no cleaning rules (those
@@ -33,7 +35,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import yaml
 
 from qilucrawl.clean.dates import BEIJING, date_from_info_code
-from qilucrawl.clean.media import ROLLING_CATEGORY, ROLLING_TAG, media_tag
+from qilucrawl.clean.media import ROLLING_CATEGORY, ROLLING_TAG, category_slug, media_tag
 from qilucrawl.items import INFO_CODE
 
 TAG_SUFFIX = "新闻"
@@ -108,10 +110,16 @@ class Post:
 
     @property
     def media(self) -> str | None:
-        """The medium named by ``tags: <media>新闻``; None for rolling-feed and site posts."""
+        """The medium named by ``tags: <media>新闻``; None for rolling-feed and site posts.
+
+        A tag that is the medium's own name (闪电新闻, whose name ends in 新闻) is told from
+        ``<media>新闻`` by the category, the medium's slug: ``shandianxinwen`` is 闪电新闻's
+        (older archives wrote ``闪电新闻新闻`` for it, which reads as 闪电新闻 too)."""
         tag = self.tags[0] if self.tags else ""
         if self.category == ROLLING_CATEGORY or tag == ROLLING_TAG or not tag.endswith(TAG_SUFFIX):
             return None
+        if self.category and category_slug(tag) == self.category:
+            return tag
         return tag.removesuffix(TAG_SUFFIX) or None
 
     @property
@@ -394,8 +402,25 @@ def render_category_page(category: str, media: str) -> str:
     return f"---\nlayout: category\ntitle: {title}\ncategory: {category}\n---\n"
 
 
+MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
+
+
+def render_month_page(month: str) -> str:
+    """The page ``months/<YYYY-MM>.html`` listing one month's posts (layout ``month``)."""
+    if not MONTH.fullmatch(month or ""):
+        raise PostError(f"not a month (YYYY-MM): {str(month)[:60]!r}")
+    year, number = month.split("-")
+    return f'---\nlayout: month\ntitle: {year}年{int(number)}月\nmonth: "{month}"\n---\n'
+
+
+def post_month(filename: str) -> str:
+    """The month a post is listed under: its file name's (Beijing) day, as Jekyll dates it."""
+    return filename[:7]
+
+
 def article_tag(article: dict[str, Any]) -> str | None:
-    """``<media>新闻`` for a medium's articles, 东财滚动新闻 for the rolling feed's."""
+    """``<media>新闻`` (:func:`media_tag`) for a medium's articles, 东财滚动新闻 for the rolling
+    feed's."""
     if tag := media_tag(article.get("source")):
         return tag
     if article.get("category") == ROLLING_CATEGORY:
@@ -405,7 +430,10 @@ def article_tag(article: dict[str, Any]) -> str | None:
 
 
 def article_media(article: dict[str, Any]) -> str | None:
-    """The name a category page is titled after (``<media>新闻``)."""
+    """The medium a category page is titled after (its tag, ``<media>新闻``)."""
+    source = article.get("source")
+    if isinstance(source, str) and source and media_tag(source) == article_tag(article):
+        return source
     tag = article_tag(article)
     return tag.removesuffix(TAG_SUFFIX) if tag else None
 

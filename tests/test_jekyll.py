@@ -492,7 +492,7 @@ def test_exported_site_builds_with_jekyll(tmp_path):
     assert "2023-03-14 09:05" in post_page and f'href="//{HOST}/category/qiluwang.html"' in post_page
     category_page = (out / "category/qiluwang.html").read_text(encoding="utf-8")
     assert CANONICAL_ARTICLE["title"] in category_page and "齐鲁网新闻" in category_page
-    rolling_page = (out / "emnews/2023/03/16/NW202303161234567804.html").read_text(encoding="utf-8")
+    rolling_page = (out / "emnews/2023/03/16/202303161234567804.html").read_text(encoding="utf-8")
     assert "山东省发布支持民营经济发展的若干措施" in rolling_page and "<blockquote>" in rolling_page
     hostile_page = (out / "qiluwang/2023/03/14/NW202303141234567891.html").read_text(encoding="utf-8")
     assert "他说&quot;{{ site.title }}&quot; {% include x %}" in hostile_page  # shown, not executed

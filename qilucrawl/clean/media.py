@@ -39,5 +39,8 @@ def category_slug(media: str | None) -> str | None:
 
 
 def media_tag(media: str | None) -> str | None:
-    """The tag existing archives give a medium's posts: 齐鲁网 -> 齐鲁网新闻."""
-    return f"{media}新闻" if media else None
+    """The tag existing archives give a medium's posts: 齐鲁网 -> 齐鲁网新闻; a name that already
+    ends in 新闻 is its own tag (闪电新闻 -> 闪电新闻, not 闪电新闻新闻)."""
+    if not media:
+        return None
+    return media if media.endswith("新闻") else f"{media}新闻"

@@ -3,15 +3,24 @@
 Every export is written to a temporary file beside the target and renamed into place when
 complete, so an interrupted export never leaves a half-written file under the final name; the
 manifest (format, filters, row count, time range, sha256, schema version) is written last, so a
-manifest that matches its file's sha256 marks a complete export.
+manifest that matches its file's sha256 marks a complete export.  Files are created as any other
+file the user creates: their mode is 0666 less the process umask (0644 under umask 022).
+
+``out`` may be ``-`` (standard output) for JSONL and CSV: no manifest file then, its values are
+returned.  An ``out`` that is the archive itself (its -wal, -shm, -journal or lock file, or a link
+to one of them) or anything but a regular file (a device, a pipe) is refused with a ValueError
+before anything is read or written.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
-import tempfile
+import secrets
+import stat
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -37,26 +46,113 @@ def record(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def atomic_output(path: str | Path, mode: str = "w", **open_args: Any) -> Iterator[IO]:
+def atomic_output(path: str | Path, mode: str = "w", *, keep_existing: bool = False, **open_args: Any) -> Iterator[IO]:
     """Open a temporary file next to ``path``; rename it over ``path`` only on success.
 
     The temporary file is ``.<name>.<pid>.<random>.part``, so that one left by a writer that
-    died (a killed export) can be told apart and removed (:func:`remove_dead_parts`).
+    died (a killed export) can be told apart and removed (:func:`remove_dead_parts`).  It is
+    created with mode 0666 and so gets what the umask allows, as any file the user creates
+    (``tempfile.mkstemp`` would make it 0600, a mode the rename would carry into place).
+    With ``keep_existing``, a ``path`` that exists by then is left as it is (the new file is
+    linked into place, which fails rather than replace anything).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}.{os.getpid()}."
-    fd, temporary = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=target.parent)
-    os.close(fd)
+    fd, temporary = _create_part(target)
     try:
-        with open(temporary, mode, **open_args) as handle:
+        with open(fd, mode, **open_args) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, target)
+        if keep_existing:
+            _link_unless_there(temporary, target)
+        else:
+            os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def _link_unless_there(temporary: Path, target: Path) -> None:
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not (target.exists() or target.is_symlink()):
+            os.replace(temporary, target)
+    temporary.unlink(missing_ok=True)
+
+
+def _create_part(target: Path) -> tuple[int, Path]:
+    """A new, empty ``.<name>.<pid>.<random>.part`` beside ``target``, opened for writing."""
+    while True:
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        try:  # O_EXCL: never opens what is already there (a file, or a link planted in its place)
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
+        except BaseException:  # Ctrl-C just after the file was made: the caller never sees it
+            temporary.unlink(missing_ok=True)
+            raise
+
+
+class StdoutSink:
+    """Standard output as an export's file: text is encoded, hashed (the returned manifest's
+    sha256) and written to its binary stream; nothing is ever closed."""
+
+    def __init__(self, stream: IO[bytes] | None = None) -> None:
+        if stream is None:
+            sys.stdout.flush()  # what was printed before comes first
+        # A replaced sys.stdout (a StringIO in a caller's tests) has no binary stream: text then.
+        self.stream = stream if stream is not None else getattr(sys.stdout, "buffer", None)
+        self.digest = hashlib.sha256()
+        self._encoder = codecs.getincrementalencoder("utf-8")()
+
+    def start(self, encoding: str) -> None:
+        self._encoder = codecs.getincrementalencoder(encoding)()
+
+    def write(self, text: str) -> int:
+        data = self._encoder.encode(text)
+        self.digest.update(data)
+        if self.stream is None:
+            self._guarded(sys.stdout.write, data.decode("utf-8"))
+        else:
+            self._guarded(self.stream.write, data)
+        return len(text)
+
+    def flush(self) -> None:
+        self._guarded(self.stream.flush if self.stream is not None else sys.stdout.flush)
+
+    def _guarded(self, call: Callable[..., Any], *args: Any) -> None:
+        try:
+            call(*args)
+        except BrokenPipeError:
+            # The reader went away (``| head``): point the descriptor at /dev/null so that the
+            # interpreter's last flush of stdout at exit fails silently, and say so once.
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, (self.stream or sys.stdout).fileno())
+                os.close(devnull)
+            except (OSError, ValueError):  # no descriptor to point elsewhere
+                pass
+            raise BrokenPipeError("standard output was closed by its reader") from None
+
+
+@contextmanager
+def output(target: str | Path | StdoutSink, mode: str = "w", **open_args: Any) -> Iterator[IO]:
+    """Where a writer writes: standard output (a :class:`StdoutSink`) or a file written
+    atomically (:func:`atomic_output`)."""
+    if isinstance(target, StdoutSink):
+        if "b" in mode:
+            raise ValueError("binary formats cannot be written to standard output")
+        target.start(open_args.get("encoding") or "utf-8")
+        yield target  # type: ignore[misc]  # a write-only text stream is all writers use
+        target.flush()
+        return
+    with atomic_output(target, mode, **open_args) as handle:
+        yield handle
 
 
 def remove_dead_parts(folder: Path, name: str = "*") -> int:
@@ -84,6 +180,8 @@ def _alive(pid: int) -> bool:
 # --- the formats and their manifest ---------------------------------------------------------
 
 FORMATS = ("jsonl", "csv", "parquet", "jekyll")
+STDOUT = "-"  # --out -: standard output
+STREAMABLE = ("jsonl", "csv")  # the formats standard output can take
 SCHEMA_VERSION = 1  # of the exported record; bumped when a field changes meaning or type
 
 
@@ -108,10 +206,20 @@ def export_articles(
     bom: bool = False,
     site_host: str = settings.QILU_SITE_HOST,
 ) -> dict[str, Any]:
-    """Stream the filtered articles into ``out`` in ``fmt``; write and return its manifest."""
+    """Stream the filtered articles into ``out`` in ``fmt``; write and return its manifest.
+
+    ``out`` ``-`` is standard output (JSONL and CSV): the manifest is returned, not written.
+    ValueError, before anything is read or written, for an ``out`` that is the archive (or one
+    of its companion files) or no regular file; see :func:`refuse_target`.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
+    if str(out) == STDOUT:
+        return _export_to_stdout(store, fmt, filters, bom=bom)
     out = Path(out)
+    refuse_target(out, fmt, store.path)
     if fmt == "jekyll":  # a killed export's leftovers: swept once here, not once per post
-        for folder in (out, out / "_posts", out / "category"):
+        for folder in (out, out / "_posts", out / "category", out / "months", out / "_layouts"):
             remove_dead_parts(folder)
     else:
         remove_dead_parts(out.parent, glob_escape(out.name) + "*")
@@ -136,6 +244,74 @@ def export_articles(
     return manifest
 
 
+def _export_to_stdout(store: Store, fmt: str, filters: ExportFilters, *, bom: bool) -> dict[str, Any]:
+    if fmt not in STREAMABLE:
+        raise ValueError(f"--out - (standard output) takes {' or '.join(STREAMABLE)}, not {fmt}: name a file")
+    sink = StdoutSink()
+    stats = _RangeTracker()
+    count = _writer(fmt)(stats.track(store.iter_articles(**asdict(filters))), sink, bom=bom, site_host="")
+    return {
+        "format": fmt,
+        "file": STDOUT,
+        "filters": filters.as_dict(),
+        "rows": count,
+        "published_from": stats.first,
+        "published_to": stats.last,
+        "sha256": sink.digest.hexdigest(),
+        "schema_version": SCHEMA_VERSION,
+        "fields": list(RECORD_FIELDS),
+        "created_at": now_iso(),
+        "qilucrawl": __version__,
+    }
+
+
+# The archive's own files: the database, SQLite's WAL, shared-memory and journal files, the lock.
+_ARCHIVE_FILES = {
+    "": "the archive being exported",
+    "-wal": "the archive's write-ahead log",
+    "-shm": "the archive's shared-memory file",
+    "-journal": "the archive's journal",
+    ".lock": "the archive's lock file",
+}
+
+
+def refuse_target(out: Path, fmt: str, db: Path) -> None:
+    """ValueError unless ``out`` (and, for a file format, its manifest) may be written: never
+    the archive or one of its companion files (by name, through a link, or a hard link), never
+    a device, pipe or socket (the rename would replace it), for a site a folder."""
+    targets = [out] if fmt == "jekyll" else [out, manifest_path(out, fmt)]
+    for target in targets:
+        for suffix, what in _ARCHIVE_FILES.items():
+            own = db.with_name(db.name + suffix)
+            if _same_file(target, own):
+                subject = f"--out {out}" if target == out else f"the manifest of --out {out} ({target})"
+                via = "" if os.path.abspath(target) == os.path.abspath(own) else f" ({own}, through a link)"
+                raise ValueError(f"{subject} is {what}{via}; name another file")
+    try:
+        mode = out.stat().st_mode
+    except OSError:
+        return  # nothing there yet (or nothing we may look at: writing it will say so)
+    if fmt == "jekyll":
+        if not stat.S_ISDIR(mode):
+            raise ValueError(f"--out {out} is not a folder; for jekyll --out names the site folder")
+    elif stat.S_ISDIR(mode):
+        raise ValueError(f"--out {out} is a directory; --out names the file to write")
+    elif not stat.S_ISREG(mode):
+        raise ValueError(
+            f"--out {out} is not a regular file (a device, pipe or socket): an export replaces its --out; "
+            "write to a file, or use --out - for standard output"
+        )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)  # a hard link
+    except OSError:
+        return False
+
+
 def manifest_path(out: str | Path, fmt: str) -> Path:
     """``<file>.manifest.json`` beside a file; ``<site>/_posts.manifest.json`` for a site."""
     out = Path(out)
@@ -156,9 +332,9 @@ def _writer(fmt: str) -> Callable[..., int]:
 
         return lambda rows, out, **_: write_parquet(rows, out)
     if fmt == "jekyll":
-        from qilucrawl.exporters.to_jekyll import write_jekyll
+        from qilucrawl.exporters.to_jekyll import write_jekyll_site
 
-        return lambda rows, out, site_host, **_: write_jekyll(rows, out, site_host=site_host)
+        return lambda rows, out, site_host, **_: write_jekyll_site(rows, out, site_host=site_host)
     raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
