@@ -12,26 +12,48 @@ both do the same thing.  Errors are exceptions: :class:`~qilucrawl.lock.LockedEr
 run holds the archive), :class:`~qilucrawl.store.StoreError` (the archive cannot be used),
 :class:`~qilucrawl.store.NoArchive` (a read of an archive that does not exist),
 :class:`~qilucrawl.items.ExtractError` (a page that is no article) and ``ValueError`` (bad
-arguments).  Scrapy is imported only by the functions that crawl.
+arguments; :class:`OptionError` names the argument as the command line does).  A filter that no
+article matches is a :class:`FilterWarning`.  SQLite's own errors on an open archive come as
+StoreErrors.  Read functions open the archive read-only and change nothing in it.  Scrapy is
+imported only by the functions that crawl.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import urllib.request
+import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import qilucrawl.settings as defaults
 from qilucrawl.jobs import RunResult, locked_archive, recorded_run
-from qilucrawl.store import NoArchive, Store
+from qilucrawl.schema import SCHEMA_VERSION
+from qilucrawl.store import NoArchive, Store, StoreError
 from qilucrawl.version import __version__
 
 DEFAULT_DB = defaults.QILU_DB_PATH
 SOURCES = ("feed", "iqilu")
-_PARSE_MAX_BYTES = 16 * 1024 * 1024
+# A saved page or post larger than a crawl would download (DOWNLOAD_MAXSIZE) is no article
+# page: it is refused with that reason rather than read into memory and parsed for minutes.
+MAX_PAGE_BYTES = defaults.DOWNLOAD_MAXSIZE
+MAX_LIMIT = 2**63 - 1  # SQLite's largest integer
+
+
+class OptionError(ValueError):
+    """A bad value of one argument, named as the command line names it (``--category``)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+class FilterWarning(UserWarning):
+    """A filter of an export or a search that no article matches (the archive's values said)."""
 
 
 # --- crawling ------------------------------------------------------------------------------------
@@ -94,6 +116,7 @@ class ImportResult:
 
     run: dict[str, Any]
     reports: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)  # paths given that hold no post
 
     @property
     def totals(self) -> dict[str, int]:
@@ -102,19 +125,50 @@ class ImportResult:
 
 def import_archive(paths: Iterable[str | Path], db: str | Path = DEFAULT_DB) -> ImportResult:
     """Import Jekyll archives (``_posts/`` folders or post files), under the archive's lock, in
-    a run of its own (spider ``import``) like a crawl's."""
+    a run of its own (spider ``import``) like a crawl's.  Posts are stored in batches as they
+    are read; an interrupted import keeps what it stored and its run says ``interrupted``.
+
+    OptionError when no path holds a post file; a path without any is in ``warnings``."""
+    from qilucrawl.importer import POST_SUFFIXES, find_posts
+
+    given = [str(path) for path in paths]
+    empty = [path for path in given if not find_posts([path])]
+    kinds = ", ".join(POST_SUFFIXES)
+    if len(empty) == len(given):
+        _usable(db)  # an archive that cannot be used is said first, as when there are posts
+        raise OptionError("PATH", f"no post files ({kinds}) to import in {', '.join(given) or 'nothing'}")
+    notes = [f"no post files ({kinds}) in {path}" for path in empty]
+    with _sqlite_errors(db):
+        run, reports = _import(given, db)
+    return ImportResult(run, [report.as_dict() for report in reports], notes)
+
+
+def _usable(db: str | Path) -> None:
+    """StoreError for an archive a writer could not use, found without creating it: an existing
+    file is opened read-only; for a new one, its folder must be there or be made."""
+    if Path(db).exists():
+        try:
+            Store(db, readonly=True).close()
+        except NoArchive:  # an empty database: a writer makes an archive of it
+            pass
+        return
+    try:
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"{db}: cannot create its folder: {error.strerror or error}") from error
+
+
+def _import(paths: list[str], db: str | Path) -> tuple[dict[str, Any], list[Any]]:
     from qilucrawl.importer import import_posts
 
-    paths = [str(path) for path in paths]
     with locked_archive(db):
         store = Store(db)
         try:
             with recorded_run(store, "import", {"paths": paths}) as run_id:
                 reports = import_posts(paths, store, run_id)
-            run = store.run(run_id)
+            return store.run(run_id), reports
         finally:
             store.close()
-    return ImportResult(run, [report.as_dict() for report in reports])
 
 
 # --- one page, no crawl --------------------------------------------------------------------------
@@ -136,25 +190,56 @@ def parse_page(
     list did (the infoCode is read from ``url``)."""
     from qilucrawl.exporters import record
     from qilucrawl.extract import extract
-    from qilucrawl.items import INFO_CODE, ListEntry, Page
+    from qilucrawl.items import INFO_CODE, ExtractError, ListEntry, Page
 
     body, fetched_from = _read_source(source)
     entry = None
     if title or published or media:
         code = INFO_CODE.search(url or "")
         entry = ListEntry(code.group() if code else "", title, published, media)
-    return record(extract(Page(url=url or fetched_from or "", body=body, entry=entry)).to_record())
+    try:
+        return record(extract(Page(url=url or fetched_from or "", body=body, entry=entry)).to_record())
+    except ExtractError as error:
+        if str(error).startswith("no title") and not title:
+            raise ExtractError(f"{error} ({_no_title_hint(body)})") from None
+        raise
+
+
+def _no_title_hint(body: bytes) -> str:
+    """What to do about a page with no title, by what the page is."""
+    from qilucrawl.clean.encoding import decode
+    from qilucrawl.extract import detect_kind
+    from qilucrawl.items import FEED_TEXT, JEKYLL
+
+    kind = detect_kind(decode(body[:8192], None)[0])
+    if kind == JEKYLL:
+        return (
+            "the post's title is empty, as in the archives' rolling-feed copies: `qilucrawl import` it beside"
+            " the medium's post of the same article, which is stored instead, or give one with --title"
+        )
+    if kind == FEED_TEXT:
+        return "a text-endpoint response has none: give the list's with --title"
+    return "give one with --title"
 
 
 def _read_source(source: str | Path | bytes) -> tuple[bytes, str | None]:
+    """The page's bytes and where they came from; ExtractError for one over MAX_PAGE_BYTES or
+    a file that is no regular file (a FIFO would block for good)."""
+    from qilucrawl.importer import TooLarge, read_capped, too_large
+
     if isinstance(source, bytes):
+        if len(source) > MAX_PAGE_BYTES:
+            raise TooLarge(too_large(len(source), MAX_PAGE_BYTES))
         return source, None
     if str(source).startswith(("http://", "https://")):
         request = urllib.request.Request(str(source), headers={"User-Agent": f"qilucrawl/{__version__}"})
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read(_PARSE_MAX_BYTES), response.geturl()
+            body = response.read(MAX_PAGE_BYTES + 1)
+            if len(body) > MAX_PAGE_BYTES:
+                raise TooLarge(too_large(len(body), MAX_PAGE_BYTES))
+            return body, response.geturl()
     path = Path(source)
-    return path.read_bytes(), path.resolve().as_uri()
+    return read_capped(path, MAX_PAGE_BYTES), path.resolve().as_uri()
 
 
 # --- reading the archive -------------------------------------------------------------------------
@@ -174,11 +259,20 @@ def export(
     site_host: str | None = None,
 ) -> dict[str, Any]:
     """Export articles as ``fmt`` (jsonl, csv, parquet, jekyll) into ``out``; returns the
-    manifest written beside it."""
+    manifest written beside it.
+
+    OptionError, before anything is written, for filters that cannot match (``until`` not
+    after ``since``, a medium's name as ``category``, a run the archive has not had) and for
+    ``bom`` with another format than csv; a FilterWarning for a ``source`` or ``category`` no
+    article has."""
     from qilucrawl.exporters import ExportFilters, export_articles
 
+    if bom and fmt != "csv":
+        raise OptionError("--bom", f"--bom is for --format csv (a byte-order mark for Excel), not {fmt}")
+    _check_range(since, until)
     filters = ExportFilters(since, until, source, category, changed_since_run)
     with _reading(db) as store:
+        _check_filters(store, source=source, category=category, changed_since_run=changed_since_run)
         return export_articles(store, fmt, out, filters, bom=bom, site_host=site_host or defaults.QILU_SITE_HOST)
 
 
@@ -191,8 +285,18 @@ def search(
     source: str | None = None,
     limit: int = 20,
 ) -> list[dict[str, Any]]:
-    """Articles with every word in title or body, newest first, each with a snippet."""
+    """Articles with every word in title or body, newest first, each with a snippet.
+
+    OptionError for a query with no word (letters, digits or Chinese characters), a ``limit``
+    under 1 and ``until`` not after ``since``; a FilterWarning for a ``source`` no article has."""
+    from qilucrawl.fulltext import fts_query
+
+    if fts_query(words) is None:
+        raise OptionError("WORDS", f"nothing to search for in {words!r}: give words of letters, digits or Chinese")
+    _check_limit(limit)
+    _check_range(since, until)
     with _reading(db) as store:
+        _check_filters(store, source=source)
         return store.search(words, since=since, until=until, source=source, limit=limit)
 
 
@@ -214,23 +318,110 @@ def stats(db: str | Path) -> dict[str, Any]:
 
 def runs(db: str | Path, limit: int = 20) -> list[dict[str, Any]]:
     """Past crawls, backfills and imports with their counts, newest first."""
+    _check_limit(limit)
     with _reading(db) as store:
         return store.runs(limit)
 
 
-class _reading:
-    """An archive that must exist, opened for the length of a ``with`` block."""
+@contextmanager
+def _reading(db: str | Path) -> Iterator[Store]:
+    """An archive that must exist, opened read-only for the length of a ``with`` block.
 
-    def __init__(self, db: str | Path) -> None:
-        if not Path(db).exists():
-            raise NoArchive(f"no archive at {db}")
-        self.store = Store(db)
+    One of an older schema is migrated first, by a writer under the run lock as a crawl would
+    (a read-only one cannot be, and says so).  SQLite's errors while reading are StoreErrors."""
+    if not Path(db).exists():
+        raise NoArchive(f"no archive at {db}")
+    store = Store(db, readonly=True)
+    if store.schema_version < SCHEMA_VERSION:
+        store.close()
+        try:
+            with locked_archive(db):  # opens it as a writer: migrates it
+                pass
+        except StoreError as error:
+            raise StoreError(f"{error} (the archive is at schema {store.schema_version}: it must be migrated to "
+                             f"schema {SCHEMA_VERSION} to be read, which takes write access)") from None  # fmt: skip
+        store = Store(db, readonly=True)
+    try:
+        with _sqlite_errors(db):
+            yield store
+    finally:
+        store.close()
 
-    def __enter__(self) -> Store:
-        return self.store
 
-    def __exit__(self, *exc: object) -> None:
-        self.store.close()
+@contextmanager
+def _sqlite_errors(db: str | Path) -> Iterator[None]:
+    """SQLite's errors on an open archive (malformed, read-only, disk full …) as StoreErrors."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise StoreError(f"{db}: {error}") from error
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise OptionError("--limit", f"--limit must be from 1 to {MAX_LIMIT}, not {limit}")
+
+
+def _check_range(since: str | None, until: str | None) -> None:
+    """``until`` after ``since``: an empty range is a mistake, not a question."""
+    from qilucrawl.clean.dates import iso_option
+
+    moments = []
+    for name, value in (("--since", since), ("--until", until)):
+        try:
+            moment = iso_option(value) if value else None
+        except ValueError:
+            raise OptionError(name, f"{name} {value!r} is not a date (YYYY-MM-DD, or an ISO 8601 time)") from None
+        moments.append(moment if moment is None or "T" in moment else f"{moment}T00:00:00+08:00")
+    if moments[0] and moments[1] and moments[1] <= moments[0]:
+        raise OptionError("--until", f"--until must be after --since ({until} is not after {since})")
+
+
+def _check_filters(
+    store: Store, *, source: str | None = None, category: str | None = None, changed_since_run: int | None = None
+) -> None:
+    """Filters that cannot match are OptionErrors; a medium or category no article has, a
+    FilterWarning naming the archive's."""
+    db = store.db
+    if changed_since_run is not None:
+        last = db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
+        if last is None or not 1 <= changed_since_run <= last:
+            had = f"its runs are 1 to {last}" if last else "it has had no run"
+            raise OptionError(
+                "--changed-since-run", f"--changed-since-run {changed_since_run}: no such run in the archive ({had})"
+            )
+    if category is not None:
+        from qilucrawl.clean.media import category_slug
+
+        if category != category_slug(category):  # not a slug: a medium's name?
+            filed = db.execute("SELECT category FROM articles WHERE source = ? LIMIT 1", [category]).fetchone()
+            slug = filed[0] if filed else category_slug(category)
+            hint = f"its slug would be {slug}"
+            if filed:
+                hint = f"{category}'s articles are filed under {slug}: --category {slug}, or --source {category}"
+            raise OptionError(
+                "--category", f"--category takes a slug (lower-case pinyin, e.g. qiluwang), not {category!r}: {hint}"
+            )
+        if db.execute("SELECT 1 FROM articles WHERE category = ? LIMIT 1", [category]).fetchone() is None:
+            known = _most_common(db, "category")
+            warnings.warn(f"--category {category}: no article is filed under it; the archive's categories: {known}",
+                          FilterWarning, stacklevel=3)  # fmt: skip
+    if (
+        source is not None
+        and db.execute("SELECT 1 FROM articles WHERE source = ? LIMIT 1", [source]).fetchone() is None
+    ):
+        known = _most_common(db, "source")
+        warnings.warn(f"--source {source}: no article has this medium; the archive's media: {known}",
+                      FilterWarning, stacklevel=3)  # fmt: skip
+
+
+def _most_common(db: Any, column: str, shown: int = 12) -> str:
+    """The archive's values of ``column`` (source or category), most articles first."""
+    sql = f"SELECT {column}, COUNT(*) AS n FROM articles WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY n DESC"
+    values = [row[0] for row in db.execute(sql).fetchall()]
+    if not values:
+        return "none (the archive has no articles)"
+    return ", ".join(values[:shown]) + (f" and {len(values) - shown} more" if len(values) > shown else "")
 
 
 # --- the demo ------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 FTS5's tokenizers split on spaces and punctuation, and Chinese has neither between words, so the
 index holds every pair of neighbouring Chinese characters as a token ("山东工业" -> "山东 东工 工业").
 A query word of two characters is then one token, and a longer one the phrase of its pairs; a
-single character matches the pairs it starts.  Latin words and numbers are tokens as they are,
-matched as prefixes.
+single character matches the pairs it starts.  Latin words are tokens as they are, matched as
+prefixes; a number matches whole (``50`` is not ``2150`` or ``500``).  A word that mixes them
+(``50亿元``, ``200亿``) is one phrase: the number, whole, right before the Chinese that follows
+it, as the index holds them (``50亿元`` finds ``50亿元``, not ``2150亿元`` nor ``50万亩…百亿元``).
 
 The index is contentless and keyed by a number that grows with the publish time
 (:func:`search_key`), so "newest first, the first 20" reads 20 matches, not all of them; the
@@ -26,6 +28,10 @@ _HAN = _BMP_HAN + ASTRAL_HAN
 _HAN_RUN = re.compile(f"[{_HAN}]+")
 _BMP_HAN_RUN = re.compile(f"[{_BMP_HAN}]+")
 _TERM = re.compile(f"[{_HAN}]+|[0-9A-Za-z\u00c0-\u024f]+")
+# A query word: Chinese, letters and digits with nothing between them (``50亿元``, ``COSMOPlat平台``),
+# a decimal point or a thousands comma included (``7.48万亿元``, ``1,200``).
+_WORD = re.compile(f"(?:[{_HAN}0-9A-Za-z\u00c0-\u024f]|(?<=[0-9])[.,](?=[0-9]))+")
+_IS_HAN = re.compile(f"[{_HAN}]")
 # Keys: publish time in seconds times SLOTS, plus a slot; articles of the same second differ by
 # slot.  An article with no time sorts before every dated one.
 SLOTS = 1024
@@ -53,8 +59,9 @@ def _pairs(run: re.Match[str]) -> str:
 
 
 def query_terms(query: str) -> list[str]:
-    """The words of a query: runs of Chinese characters, Latin words, numbers."""
-    return _TERM.findall(query)
+    """The words of a query, as a snippet marks them: runs of Chinese characters, letters and
+    digits with nothing between them (``50亿元`` is one word)."""
+    return _WORD.findall(query)
 
 
 def fts_query(query: str) -> str | None:
@@ -62,15 +69,34 @@ def fts_query(query: str) -> str | None:
 
     Only letters, digits and Chinese characters are used: FTS5's own syntax in a query is text.
     """
-    parts = []
-    for term in query_terms(query):
-        if not re.match(f"[{_HAN}]", term):
-            parts.append(f'"{term}"*')
-        elif len(term) == 1:
-            parts.append(f'"{term}"*')  # the pairs it starts (and itself, standing alone)
-        else:
-            parts.append('"' + " ".join(term[i : i + 2] for i in range(len(term) - 1)) + '"')
-    return " AND ".join(parts) or None
+    parts = [_word_expression(word) for word in query_terms(query)]
+    return " AND ".join(part for part in parts if part) or None
+
+
+def _word_expression(word: str) -> str:
+    """One query word as FTS5 matches it (see the module's docstring)."""
+    pieces = _TERM.findall(word)
+    if len(pieces) == 1:
+        piece = pieces[0]
+        if piece.isdigit():
+            return f'"{piece}"'  # a number matches whole
+        if not _IS_HAN.match(piece) or len(piece) == 1:
+            return f'"{piece}"*'  # a Latin word's prefix; the pairs a lone character starts
+        return '"' + " ".join(_query_pairs(piece)) + '"'
+    # A mix: one phrase of the index's tokens, in order.  A lone Chinese character that opens
+    # the word may end a pair in the text (次第3 is indexed 次第 3), which no token can match
+    # from its start: the rest of the word carries the match.
+    if _IS_HAN.match(pieces[0]) and len(pieces[0]) == 1:
+        pieces = pieces[1:]
+    tokens = [token for piece in pieces for token in (_query_pairs(piece) if _IS_HAN.match(piece) else [piece])]
+    last = pieces[-1]
+    open_end = not last.isdigit() and (not _IS_HAN.match(last) or len(last) == 1)
+    return '"' + " ".join(tokens) + '"' + ("*" if open_end else "")
+
+
+def _query_pairs(run: str) -> list[str]:
+    """A run of Chinese characters as the index's tokens: its pairs, or the character alone."""
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def search_key(published_at: str | None, info_code: str) -> int:

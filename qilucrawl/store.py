@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from qilucrawl.clean.dates import now_iso
 from qilucrawl.fulltext import index_rows, matching, query_terms, snippet, unindex
 from qilucrawl.items import Article, Failure, Filtered, Page
-from qilucrawl.schema import ARTICLE_COLUMNS, JSON_COLUMNS, RUN_COUNTS, migrate
+from qilucrawl.schema import ARTICLE_COLUMNS, JSON_COLUMNS, RUN_COUNTS, SCHEMA_VERSION, foreign_tables, migrate
 from qilucrawl.versions import decide, rounds
 
 
@@ -54,19 +54,36 @@ class NoArchive(StoreError):
 
 
 class Store:
-    """The archive file.  Cheap to open; one per process."""
+    """The archive file.  Cheap to open; one per process.
 
-    def __init__(self, path: str | Path) -> None:
+    A writer (the default) creates the file if missing and migrates its schema.  ``readonly``
+    opens it ``mode=ro`` and changes nothing, schema included: :attr:`schema_version` says
+    which it is at.  Either way an SQLite file of another application is refused, untouched.
+    """
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = Database(self.path)
-            self.db.execute("PRAGMA busy_timeout = 30000")
-            self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            migrate(self.db)
+            self.db = Database(_read_only(self.path) if readonly else self.path)
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: {error}") from error
+        try:
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.schema_version = _our_schema(self.db, self.path, readonly)
+            if not readonly:
+                self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                migrate(self.db)
+                self.schema_version = SCHEMA_VERSION
+        except sqlite3.DatabaseError as error:
+            self.db.close()
+            raise StoreError(f"{self.path}: {error}") from error
+        except StoreError:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -472,6 +489,40 @@ def _page_row(article: Article, part: int, page: Page) -> tuple:
         sha256(page.body).hexdigest(),
         zlib.compress(page.body, 6),
     )
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write (``mode=ro``).  SQLite reads a WAL archive through its
+    ``-shm`` file, which it makes beside the archive; in a folder this process cannot write,
+    with no ``-wal`` file of unmerged changes, the file is read as it stands (``immutable``):
+    no writer can be at work there, it could not make its own ``-wal`` file either."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+        return conn
+    except sqlite3.OperationalError as error:
+        conn.close()
+        wal = Path(f"{path}-wal")
+        if "unable to open" not in str(error) or (wal.exists() and wal.stat().st_size > 0):
+            raise
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+
+
+def _our_schema(db: Database, path: Path, readonly: bool) -> int:
+    """The archive's schema version; StoreError for another application's database, NoArchive
+    for a read of a database that holds nothing."""
+    tables = foreign_tables(db)
+    if tables:
+        shown = ", ".join(tables[:6]) + (", …" if len(tables) > 6 else "")
+        raise StoreError(
+            f"{path} is another application's SQLite database (tables: {shown}), not a qilucrawl archive;"
+            " it was left as it is: give --db a new file or an archive"
+        )
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if readonly and tables == []:  # an empty database: a writer would make an archive of it
+        raise NoArchive(f"no archive at {path}: the file is an empty database")
+    return version
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -64,8 +64,10 @@ def test_filters(archive):
 
 def test_no_match_and_hostile_queries(archive):
     assert search(archive, "不存在的词语组合") == []
-    for query in ['"', "AND OR NOT", "a* (b", "NEAR(", "'; DROP TABLE articles; --"]:
+    for query in ["AND OR NOT", "a* (b", "NEAR(", "'; DROP TABLE articles; --"]:
         search(archive, query)  # no error
+    nothing = run_cli("search", '"', "--db", archive)  # no word at all: a usage error, not "no match"
+    assert nothing.returncode == 2 and "nothing to search for" in nothing.stderr
     assert containing(archive, "山东")  # the table is still there
 
 

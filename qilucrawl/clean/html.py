@@ -264,7 +264,10 @@ def _inline_markup(parts: list[str]) -> str:
 
 
 def image_url(element: lxml.html.HtmlElement, base_url: str | None) -> str | None:
-    """The absolute http(s) URL of an ``<img>``, or None for data:, javascript: and pixels."""
+    """The absolute http(s) URL of an ``<img>``, or None for data:, javascript: and pixels.
+
+    With no web base URL (a saved page parsed without ``--url``) a relative URL is kept as written:
+    dropping it would lose the picture, and the reader can still resolve it."""
     for attribute in _IMG_SOURCES:
         raw = (element.get(attribute) or "").strip()
         if raw:
@@ -273,12 +276,15 @@ def image_url(element: lxml.html.HtmlElement, base_url: str | None) -> str | Non
         return None
     if any((element.get(dim) or "").strip() in ("0", "1", "2") for dim in ("width", "height")):
         return None  # a tracking pixel
+    if base_url and urlsplit(base_url).scheme not in ("http", "https"):
+        base_url = None  # a saved file's file:// address resolves nothing a reader can fetch
     url = urljoin(base_url, raw) if base_url else raw
     if url.startswith("//"):
         url = "https:" + url
-    if urlsplit(url).scheme not in ("http", "https"):
-        return None
-    return url
+    scheme = urlsplit(url).scheme
+    if scheme in ("http", "https") or (not scheme and not base_url):
+        return url
+    return None
 
 
 def blocks_from_html(fragment: str | lxml.html.HtmlElement, base_url: str | None = None) -> list[Block]:

@@ -62,11 +62,16 @@ def crawl_feed(
 @db_option
 @base_url_option
 @list_url_option
+@click.option(
+    "--refetch", is_flag=True, help="Fetch every listed article, even those stored (articles stored "
+    "with no usable time are fetched again without it, once their time has come)."
+)  # fmt: skip
 @crawl_options
 def crawl_iqilu(
     db_path: str,
     base_url: str | None,
     list_url: str | None,
+    refetch: bool,
     overrides: tuple[str, ...],
     log_file: str | None,
     log_level: str | None,
@@ -80,7 +85,9 @@ def crawl_iqilu(
     """
     settings = crawl_settings(overrides, log_file, log_level)
     with said_plainly():
-        result = api.crawl("iqilu", db_path, base_url=base_url, list_url=list_url, settings=settings)
+        result = api.crawl(
+            "iqilu", db_path, base_url=base_url, list_url=list_url, refetch=refetch, settings=settings
+        )
     report(result)
     sys.exit(result.status)
 
@@ -142,11 +149,15 @@ def import_(paths: tuple[str, ...], db_path: str, as_json: bool) -> None:
     \b
         qilucrawl import old-site/_posts --db archive/qilucrawl.db
     """
-    with said_plainly():
+    with said_plainly(
+        interrupted="the posts stored so far are kept, its run is marked interrupted; run it again to finish"
+    ):
         try:
             result = api.import_archive(paths, db_path)
         except OSError as error:
             raise CannotRun(f"cannot use the archive {db_path}: {error}") from None
+    for warning in result.warnings:
+        click.echo(f"qilucrawl: warning: {warning}", err=True)
     for line in result.reports:
         if as_json:
             click.echo(json.dumps(line, ensure_ascii=False))

@@ -3,7 +3,9 @@ errors said as one line with the exit status the README documents."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,10 +26,23 @@ class CannotRun(click.ClickException):
 
 
 @contextmanager
-def said_plainly() -> Iterator[None]:
-    """The API's errors as one line each, with the exit status the README documents."""
+def said_plainly(interrupted: str = "") -> Iterator[None]:
+    """The API's errors as one line each, with the exit status the README documents; its
+    warnings (a filter no article matches) as a line each on stderr; Ctrl-C as exit 4, with
+    ``interrupted`` saying what it left."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", api.FilterWarning)
+            shown = warnings.showwarning
+
+            def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+                if issubclass(category, api.FilterWarning):
+                    click.echo(f"qilucrawl: warning: {message}", err=True)
+                else:
+                    shown(message, category, *args, **kwargs)
+
+            warnings.showwarning = show
+            yield
     except LockedError as error:
         click.echo(f"qilucrawl: locked: {error}; not starting (exit {ExitStatus.LOCKED:d})", err=True)
         sys.exit(ExitStatus.LOCKED)
@@ -35,8 +50,14 @@ def said_plainly() -> Iterator[None]:
         raise click.UsageError(str(error)) from None
     except StoreError as error:
         raise CannotRun(f"cannot use the archive: {error}") from None
+    except sqlite3.Error as error:  # the API says these as StoreErrors; a last guard
+        raise CannotRun(f"cannot use the archive: {error}") from None
     except ValueError as error:
         raise click.UsageError(str(error)) from None
+    except KeyboardInterrupt:
+        left = f"; {interrupted}" if interrupted else ""
+        click.echo(f"qilucrawl: interrupted (Ctrl-C){left} (exit {ExitStatus.ERROR:d})", err=True)
+        sys.exit(ExitStatus.ERROR)
 
 
 def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -132,6 +153,13 @@ def report(result: RunResult) -> None:
             f" — {run['status']}"
         )
     click.echo(f"finished in {result.seconds:.1f}s, exit status {int(result.status)}")
+
+
+def limit_option(default: int, help_text: str) -> Callable:
+    """--limit: a whole number from 1 to SQLite's largest."""
+    return click.option(
+        "--limit", type=click.IntRange(1, api.MAX_LIMIT), default=default, show_default=True, help=help_text
+    )
 
 
 def filter_options(command: Callable) -> Callable:

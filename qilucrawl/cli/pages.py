@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
@@ -12,6 +13,7 @@ import click
 import qilucrawl.settings as defaults
 from qilucrawl import api
 from qilucrawl.cli.options import (
+    CannotRun,
     crawl_settings,
     report,
     said_plainly,
@@ -25,7 +27,11 @@ from qilucrawl.jobs import ExitStatus
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_URL...")
-@click.option("--url", "original_url", help="The page's original URL (resolves relative links, dates in URLs).")
+@click.option(
+    "--url",
+    "original_url",
+    help="The page's original URL: makes image URLs absolute, gives the infoCode and dates in URLs.",
+)
 @click.option("--title", help="The list's title for it (a text-endpoint response carries none).")
 @click.option("--published", help="The list's time for it, e.g. '2026-11-18 09:30:00'.")
 @click.option("--media", help="The list's medium for it, e.g. 齐鲁网.")
@@ -42,7 +48,8 @@ def parse(
 
     The kind of each input is detected from its content.  A saved text-endpoint response
     becomes the article a crawl makes of it given what the list said (--title, --published,
-    --media; the infoCode is read from --url).  Examples:
+    --media; the infoCode is read from --url).  Without --url, images keep the relative URLs
+    the page gives them, and an infoCode that only the URL carries is unknown.  Examples:
 
     \b
         qilucrawl parse saved/page.html --url https://news.iqilu.com/shandong/20220220/1.shtml
@@ -58,8 +65,8 @@ def parse(
             result = api.parse_page(source, url=original_url, title=title, published=published, media=media)
         except (ExtractError, OSError, ValueError) as problem:
             error, failed = str(problem), True
-            if error.startswith("no title") and not title:
-                error += " (a text-endpoint response has none: give the list's with --title)"
+        if result and original_url is None and not source.startswith(("http://", "https://")):
+            _say_what_the_url_gives(source, result)
         if as_json:  # every field on every line, null where unknown (or unreadable)
             click.echo(json.dumps({"input": source, **(result or dict.fromkeys(ARTICLE_FIELDS)), "error": error},
                                   ensure_ascii=False))  # fmt: skip
@@ -68,21 +75,45 @@ def parse(
     sys.exit(ExitStatus.FAILURES if failed else ExitStatus.OK)
 
 
-_SHOWN = ("title", "subtitle", "published_at", "source", "category", "authors", "tags", "original_title",
-          "parser", "quality_flags")  # fmt: skip
+# Always shown ("-" when unknown): what a reader checks first.  The others only when they have a value.
+_ALWAYS = ("info_code", "title", "published_at", "source", "category", "parser")
+_SHOWN = ("info_code", "title", "subtitle", "original_title", "published_at", "source", "category", "authors",
+          "tags", "parser", "quality_flags")  # fmt: skip
 
 
 def _print_article(source: str, result: dict[str, Any], error: str | None) -> None:
+    """Values as a reader writes them (lists joined, "-" for unknown), not Python's reprs."""
     click.echo(f"== {source}")
     if error:
         click.echo(f"   error: {error}")
         return
     for name in _SHOWN:
-        click.echo(f"   {name}: {result.get(name)}")
-    click.echo(f"   images: {len(result.get('images') or [])}")
+        value = result.get(name)
+        if value in (None, "", []) and name not in _ALWAYS:
+            continue
+        shown = "、".join(map(str, value)) if isinstance(value, list) else value
+        click.echo(f"   {name}: {shown if shown not in (None, '') else '-'}")
+    images = result.get("images") or []
+    click.echo(f"   images: {len(images)}")
+    for image in images:
+        click.echo(f"     {image.get('url') or '-'}  {image.get('caption') or ''}".rstrip())
     click.echo("   body:")
     for paragraph in (result.get("body_text") or "").split("\n\n"):
         click.echo(f"     {paragraph}")
+
+
+def _say_what_the_url_gives(source: str, result: dict[str, Any]) -> None:
+    """A saved page parsed without --url: what is missing for want of it, on stderr."""
+    relative = [i["url"] for i in result.get("images") or [] if i.get("url") and "://" not in i["url"]]
+    missing = []
+    if relative:
+        more = " …" if len(relative) > 1 else ""
+        missing.append(f"{len(relative)} image(s) keep the relative URL the page gives ({relative[0]}{more})")
+    if not result.get("info_code"):
+        missing.append("the infoCode is unknown (the page's URL carries it)")
+    if missing:
+        click.echo(f"qilucrawl: note: {source} without --url: {'; '.join(missing)}; give the page's original "
+                   "address with --url", err=True)  # fmt: skip
 
 
 # --- the demo -----------------------------------------------------------------------------------
@@ -120,8 +151,14 @@ def demo(db_path: str, out_path: str, overrides: tuple[str, ...]) -> None:
 
 
 @click.command("demo-server")
-@click.option("--port", type=int, default=8800, show_default=True, help="0 picks a free port.")
-@click.option("--edition", type=int, default=1, show_default=True, help="2 serves the corrected articles.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8800, show_default=True, help="0 picks a free port.")
+@click.option(
+    "--edition",
+    type=click.IntRange(1, 2),  # qilucrawl.demo.server.EDITIONS (not imported here: every command would pay for it)
+    default=1,
+    show_default=True,
+    help="Which edition of the articles: 1, or 2 (a few of them corrected, for trying re-crawls).",
+)
 def demo_server(port: int, edition: int) -> None:
     """Serve the demo site in the foreground until Ctrl-C (for trying crawls by hand).
 
@@ -133,7 +170,12 @@ def demo_server(port: int, edition: int) -> None:
     """
     from qilucrawl.demo.server import DemoServer, DemoSite
 
-    server = DemoServer(port, DemoSite(edition=edition)).start()
+    try:
+        server = DemoServer(port, DemoSite(edition=edition)).start()
+    except OSError as error:
+        busy = " (another server has it: choose another --port, or --port 0 for a free one)"
+        raise CannotRun(f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}"
+                        f"{busy if error.errno == errno.EADDRINUSE else ''}") from None  # fmt: skip
     click.echo(server.url, err=False)
     sys.stdout.flush()
     try:

@@ -9,10 +9,12 @@ from typing import Any
 
 import click
 
+import qilucrawl.settings as defaults
 from qilucrawl import api
 from qilucrawl.cli.options import (
     CannotRun,
     filter_options,
+    limit_option,
     read_db_option,
     said_plainly,
 )  # fmt: skip
@@ -31,7 +33,11 @@ from qilucrawl.jobs import ExitStatus
 @click.option("--category", metavar="SLUG", help="Only this category, e.g. qiluwang.")
 @click.option("--changed-since-run", type=int, metavar="N", help="Only articles run N or a later run added or changed.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
-@click.option("--site-host", default=None, help="Jekyll: the host of the back links [default: QILU_SITE_HOST].")
+@click.option(
+    "--site-host",
+    default=None,
+    help=f"Jekyll: the host of the back links [default: {defaults.QILU_SITE_HOST}, QILU_SITE_HOST].",
+)
 def export(
     db_path: str,
     fmt: str,
@@ -61,7 +67,8 @@ def export(
         out_path = "archive"
     if fmt != "jekyll" and Path(out_path).is_dir():
         raise click.BadParameter(f"{out_path} is a directory; --out names the file to write", param_hint="--out")
-    with said_plainly():
+    left = "each post written is whole; no manifest" if fmt == "jekyll" else "no file was written under its name"
+    with said_plainly(interrupted=left):
         try:
             manifest = api.export(
                 db_path, fmt, out_path, since=since, until=until, source=source, category=category,
@@ -69,6 +76,11 @@ def export(
             )  # fmt: skip
         except OSError as error:
             raise CannotRun(f"cannot write {out_path}: {error}") from None
+    if out_path == "-":  # standard output holds the data: the summary goes to stderr
+        click.echo(
+            f"wrote {manifest['rows']} articles to standard output ({fmt}), sha256 {manifest['sha256']}", err=True
+        )
+        return
     click.echo(f"wrote {manifest['rows']} articles to {out_path} ({fmt}); manifest {manifest_path(out_path, fmt)}")
 
 
@@ -76,7 +88,7 @@ def export(
 @click.argument("words", nargs=-1, required=True, metavar="WORDS...")
 @read_db_option
 @filter_options
-@click.option("--limit", type=int, default=20, show_default=True)
+@limit_option(20, "How many results, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result, one per line.")
 def search(
     words: tuple[str, ...],
@@ -143,7 +155,7 @@ def stats(db_path: str, as_json: bool) -> None:
 
 @click.command()
 @read_db_option
-@click.option("--limit", type=int, default=20, show_default=True, help="How many runs, newest first.")
+@limit_option(20, "How many runs, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 def runs(db_path: str, limit: int, as_json: bool) -> None:
     """Past crawls, backfills and imports with their counts, newest first.

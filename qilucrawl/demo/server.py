@@ -28,6 +28,7 @@ from qilucrawl.demo.iqilu_pages import IqiluArticle, article_page, list_page, lo
 CORPUS = Path(__file__).parent / "corpus"
 FAILING_MARKET_TYPE = "39"  # its list endpoint answers 404
 FAIL_TIMES = 2  # a "500-then-ok" article fails this many times before it is served
+EDITIONS = (1, 2)  # the articles as first published, and with the corrections of `edition2`
 
 Response = tuple[int, str, bytes, dict[str, str]]
 
@@ -66,6 +67,8 @@ class DemoSite:
     """The site's content and state; independent of HTTP so tests can inspect it."""
 
     def __init__(self, corpus: Path = CORPUS, edition: int = 1) -> None:
+        if edition not in EDITIONS:
+            raise ValueError(f"no edition {edition} of the demo site: one of {', '.join(map(str, EDITIONS))}")
         self.feed = load_feed(corpus)
         self.iqilu = load_iqilu(corpus)
         self.edition = edition
@@ -165,7 +168,10 @@ class DemoSite:
         return 200, "text/html; charset=utf-8", shell.encode(), {}
 
     def set_edition(self, query: dict[str, str]) -> Response:
-        self.edition = int(query.get("n", "1"))
+        number = query.get("n", "1")
+        if number not in {str(n) for n in EDITIONS}:
+            return _text(HTTPStatus.BAD_REQUEST, f"no edition {number!r}: one of {', '.join(map(str, EDITIONS))}")
+        self.edition = int(number)
         with self._lock:
             self.hits.clear()
         return _text(200, f"edition {self.edition}")
