@@ -15,7 +15,9 @@ if TYPE_CHECKING:  # only a type here: importing the records must not load a par
     import lxml.html
 
 # An Eastmoney infoCode: two letters and 18 digits, the first 8 the date (NW202202202282305213).
-INFO_CODE = re.compile(r"[A-Z]{2}\d{18}")
+# ASCII only: ``\d`` would take full-width (２０２６) or Arabic-Indic (٢٠٢٦) digits, and the same
+# article would come back as another one under a code that only looks the same.
+INFO_CODE = re.compile(r"[A-Z]{2}[0-9]{18}")
 
 # Quality flags: what the cleaner repaired or doubts (README, data dictionary, quality_flags).
 FLAG_SHORT_BODY = "short_body"  # under 30 characters of body text

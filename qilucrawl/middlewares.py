@@ -1,4 +1,5 @@
-"""Downloader middleware: retries that wait before trying again; no redirects off the site."""
+"""Downloader middleware: retries that wait before trying again; no redirects off the site, and
+no redirect that goes round in a loop."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.response import get_meta_refresh
+from w3lib.url import canonicalize_url
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +71,14 @@ def retry_after(response: Response) -> float | None:
 
 
 class OffsiteRedirectMiddleware:
-    """Refuses a redirect to a host outside the spider's ``allowed_domains``, through the
-    request's errback, so the refusal is recorded as a failure.
+    """Refuses a redirect to a host outside the spider's ``allowed_domains``, or back to a URL of
+    its own chain (to itself, A → B → A), through the request's errback, so the refusal is
+    recorded as a failure; any other redirect is followed, even to a URL fetched before.
 
     Scrapy's own offsite filter would drop the redirected request silently (it acts when the
-    request is scheduled, where no errback runs) and lets ``dont_filter`` requests through.
+    request is scheduled, where no errback runs) and lets ``dont_filter`` requests through; its
+    duplicate filter would drop a redirect to a URL already requested just as silently, and the
+    article with it.
     """
 
     _REDIRECTS: ClassVar[set[int]] = {301, 302, 303, 307, 308}
@@ -92,6 +97,12 @@ class OffsiteRedirectMiddleware:
             if not self._on_site(target):
                 host = (urlsplit(target).hostname or "").lower()
                 raise IgnoreRequest(f"redirect to off-site host {host!r} ({target[:200]})")
+            if (chain := _loop(request, target)) is not None:
+                raise IgnoreRequest(f"redirect loop: {chain}")
+            # Followed whatever the duplicate filter says: the redirected request is built from
+            # this one (RedirectMiddleware, next), and another article's fetch of the same URL
+            # must not make this article vanish.
+            request.dont_filter = True
         elif isinstance(response, HtmlResponse) and not request.meta.get("dont_redirect"):
             self._check_meta_refresh(request, response)
         return response
@@ -108,8 +119,23 @@ class OffsiteRedirectMiddleware:
         if target and (urlsplit(target).scheme not in ("http", "https") or not self._on_site(target)):
             logger.info("Not following the meta refresh of %s to %s", request.url, target[:200])
             request.meta["dont_redirect"] = True
+        elif target and _loop(request, target) is not None:  # refreshes itself: the page is what there is
+            logger.info("Not following the meta refresh of %s back to %s", request.url, target[:200])
+            request.meta["dont_redirect"] = True
+        elif target:
+            request.dont_filter = True  # as for an HTTP redirect: followed, even to a URL seen before
 
     def _on_site(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
         return not allowed or any(host == d or host.endswith("." + d) for d in allowed)
+
+
+def _loop(request: Request, target: str) -> str | None:
+    """The chain ``A → B → A`` when ``target`` is a URL this request's redirects came through
+    (itself included), else None."""
+    chain = [*request.meta.get("redirect_urls", []), request.url]
+    seen = {canonicalize_url(url) for url in chain}
+    if canonicalize_url(target) not in seen:
+        return None
+    return " → ".join(url[:200] for url in [*chain, target])

@@ -172,9 +172,6 @@ def _describe(selection: Selection) -> dict[str, Any]:
 
 
 def _resume_point(store: Any, key: str) -> int:
-    store.db.execute(
-        "CREATE TABLE IF NOT EXISTS reprocess_progress (job TEXT PRIMARY KEY, last_rowid INTEGER, at TEXT)"
-    )
     row = store.db.execute("SELECT last_rowid FROM reprocess_progress WHERE job = ?", [key]).fetchone()
     return int(row[0]) if row else 0
 

@@ -10,6 +10,8 @@ Tables (README, "The database"):
 - ``seen``      when each article was last listed or fetched (``last_seen_at``), apart from the
                 big rows so that a re-crawl writes a few bytes per article
 - ``filtered``  articles read but left out because ``--media`` did not select their medium
+- ``reprocess_progress`` how far each ``reprocess`` job has come (the last rowid saved), so that
+                the same command run again after a kill resumes there
 - ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.fulltext`), keyed
                 by ``search_keys`` (a key that grows with the publish time -> info_code)
 
@@ -23,7 +25,7 @@ from sqlite_utils import Database
 from qilucrawl.fulltext import ASTRAL_HAN, FTS_DELETE_SQL, FTS_SQL, INDEXED_TEXT_SQL, rebuild, segment, segment_v4
 from qilucrawl.items import ARTICLE_FIELDS, LIST_FIELDS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 JSON_COLUMNS = LIST_FIELDS
 # The data dictionary's fields but last_seen_at (in `seen`), and the run that stored the version.
 ARTICLE_COLUMNS: dict[str, type] = {
@@ -56,7 +58,28 @@ def migrate(db: Database) -> None:
             _create_v5(db)
         if version < 6:
             _create_v6(db)
+        if version < 7:
+            _create_v7(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def foreign_tables(db: Database) -> list[str] | None:
+    """What a database holds, told apart: None for an archive (its tables are ours), ``[]`` for
+    an empty database (a new archive), else the tables of another application's database, which
+    must not be given ours."""
+    tables = [
+        name
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+    ]
+    if not tables:
+        return []
+    if {"articles", "runs"} <= set(tables):
+        columns = {row[1] for row in db.execute("PRAGMA table_info(articles)").fetchall()}
+        if {"info_code", "content_hash"} <= columns:
+            return None
+    return tables
 
 
 def _create_v1(db: Database) -> None:
@@ -165,3 +188,8 @@ def _create_v5(db: Database) -> None:
 def _create_v6(db: Database) -> None:
     """``filtered``: articles read but not archived because their medium was not selected."""
     db.table("filtered").create(FILTERED_COLUMNS, pk="info_code", if_not_exists=True)
+
+
+def _create_v7(db: Database) -> None:
+    """``reprocess_progress``: the last articles rowid each re-clean job saved (its resume point)."""
+    db.table("reprocess_progress").create({"job": str, "last_rowid": int, "at": str}, pk="job", if_not_exists=True)

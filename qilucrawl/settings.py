@@ -28,7 +28,12 @@ COOKIES_ENABLED = False
 # Pipelines are synchronous: processing a response's items one at a time saves Scrapy ~100
 # tasks per response and measured ~10% more articles/s (bench/crawl_rate).
 CONCURRENT_ITEMS = 1
+# No listeners: a cron crawler needs neither Scrapy's telnet console nor its remote control (on by
+# default since Scrapy 2.19: an HTTP server on localhost that runs Python code, announced by a
+# bearer-token file under ~/.local/state/scrapy/job_files that stays behind when a run is killed).
+# A crawl opens no listening socket and writes nothing but the archive and its log.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # --- Faults: retries, caps --------------------------------------------------------------------
 RETRY_ENABLED = True
@@ -59,10 +64,18 @@ ITEM_PIPELINES = {
     "qilucrawl.pipelines.StorePipeline": 900,
 }
 
-EXTENSIONS = {"qilucrawl.progress.ProgressExtension": 500}
+EXTENSIONS = {
+    "qilucrawl.progress.ProgressExtension": 500,
+    # `scrapy crawl` exits with the run's status (0, 1, 3, 4), as `qilucrawl crawl` does.
+    "qilucrawl.jobs.ExitStatusExtension": 600,
+}
 # "auto": a progress bar when stderr is a terminal, else a log line every interval; "off".
 QILU_PROGRESS = "auto"
 QILU_PROGRESS_INTERVAL = 60.0
+# After Ctrl-C or SIGTERM a crawl stops gracefully (what is fetched is stored, the run marked
+# interrupted); what has not stopped after this many seconds is stopped anyway (a second signal
+# does that at once).
+QILU_STOP_TIMEOUT = 10.0
 
 LOG_LEVEL = "INFO"
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
@@ -76,6 +89,12 @@ QILU_DB_PATH = "archive/qilucrawl.db"
 # Articles written per transaction: bigger batches are faster, smaller lose less on a crash
 # (a crash loses at most one uncommitted batch, which the next run fetches again).
 QILU_STORE_BATCH_SIZE = 50
+# ... or every this many seconds, whichever comes first: a slow, polite run does not hold fetched
+# articles in memory for minutes.
+QILU_STORE_FLUSH_SECONDS = 5.0
+# How long a write waits for another writer of the archive (an import, a repair) before it fails.
+# A write that fails stops the crawl (exit 4); the articles not written are fetched again next run.
+QILU_STORE_BUSY_TIMEOUT = 30.0
 
 # --- Exports (qilucrawl.exporters) -----------------------------------------------------------------
 # The host the Jekyll site's back links point to: [返回首页](//<host>/).
@@ -98,6 +117,11 @@ QILU_FEED_MARKET_TYPES = [37, 38, 39]
 QILU_FEED_WEBAPI_TYPES = [45, 102]
 QILU_FEED_ROLLING_TYPE = 102  # the 7x24 rolling feed among the webapi types
 QILU_FEED_COUNT = 100
+# A list answer is read up to this many items, and up to this many bad items are recorded one by
+# one; past either, one failure says how many more there were (a broken or hostile endpoint must
+# not cost a failure row, or memory, per item).
+QILU_FEED_MAX_LIST_ITEMS = 1000
+QILU_FEED_MAX_LIST_FAILURES = 20
 # Only archive these media (names as the feed spells them, e.g. 齐鲁网); empty means all.
 QILU_MEDIA: list[str] = []
 # Fetch every listed article even when it is stored with the same title and time.

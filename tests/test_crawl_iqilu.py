@@ -158,3 +158,19 @@ def test_an_article_dated_only_by_its_url_says_so():
     article = extract(Page(url=url, body=page.encode(), kind=HTML, entry=entry))
     assert article.published_at == "2026-11-07T00:00:00+08:00"
     assert {"published_from_url", "published_missing"} <= set(article.quality_flags)
+
+
+def test_crawl_with_refetch_fetches_stored_articles_again_and_changes_nothing(backfill, db_path, demo_server):
+    backfill("--since", "2026-01-01")
+    revisions = rows(db_path, "SELECT COUNT(*) AS n FROM revisions")[0]["n"]
+    demo_server.site.requests.clear()
+    crawl = ("crawl", "iqilu", "--db", db_path, "--base-url", demo_server.url, "--log-level", "WARNING")
+    plain = run_cli(*crawl, *LOCAL_SETTINGS)
+    assert plain.returncode in (ExitStatus.OK, ExitStatus.FAILURES), plain.stderr
+    assert not [p for p in article_requests(demo_server.site) if p not in {a.path() for a in OFFSITE}]
+    result = run_cli(*crawl, "--refetch", *LOCAL_SETTINGS)
+    assert result.returncode in (ExitStatus.OK, ExitStatus.FAILURES), result.stderr
+    refetched = {p for p in article_requests(demo_server.site)} & {a.path() for a in GOOD}
+    assert refetched  # stored articles were fetched again ...
+    assert rows(db_path, "SELECT COUNT(*) AS n FROM revisions")[0]["n"] == revisions  # ... and unchanged
+    assert len(rows(db_path, "SELECT 1 FROM articles")) == len(GOOD)

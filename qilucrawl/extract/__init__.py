@@ -54,6 +54,7 @@ BY_KIND: dict[str, Parser] = {
 
 FRAGMENT_VERSION = "V1_1"  # a bare body fragment given to `qilucrawl parse`
 
+
 # Parser versions, fundus-style: "<parser>/V<layout>_<revision>".  A layout is a page design
 # the parser reads (Eastmoney's V1 and V2); the revision is bumped whenever what the parser puts
 # out changes — its own rules or the cleaning every parser shares — so that `qilucrawl

@@ -10,6 +10,7 @@ fetched again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
 
@@ -34,7 +36,8 @@ _TIME_KEYS = ("datetime", "showtime", "showTime", "ShowTime", "dateTime", "time"
 _MEDIA_KEYS = ("medianame", "mediaName", "MediaName", "from", "source", "Source")
 _DIGEST_KEYS = ("digest", "simdigest", "Digest")
 _URL_KEYS = ("url_w", "url", "Url", "url_m")
-_BARE_ID = re.compile(r"\d{18}")
+_STOP_CHECK = 0.5  # seconds between looks at whether the crawl is stopping, while start() waits
+_BARE_ID = re.compile(r"[0-9]{18}")  # ASCII digits only, as in INFO_CODE
 
 
 class FeedSpider(scrapy.Spider):
@@ -47,6 +50,7 @@ class FeedSpider(scrapy.Spider):
         self.base_url = base_url.rstrip("/") if base_url else None
         self.entries: dict[str, ListEntry] = {}
         self.pending_lists = 0
+        self._closing = False
 
     def _base(self, setting: str) -> str:
         return self.base_url or self.settings.get(setting).rstrip("/")
@@ -84,11 +88,17 @@ class FeedSpider(scrapy.Spider):
                 )
             }
         )
+        crawler.signals.connect(spider._spider_closing, signal=signals.spider_closed)
+        crawler.signals.connect(spider._spider_closing, signal=signals.engine_stopped)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
         """The list endpoints; once all of them are in, the text of each new article, handed
-        over only as the downloader has room (so 100,000 queued articles cost no memory)."""
+        over only as the downloader has room (so 100,000 queued articles cost no memory).
+
+        Both waits give up as soon as the crawl is stopping (Ctrl-C, SIGTERM, a failed write):
+        a list request dropped by the stop never answers, and while the engine stops it stays
+        "backed out" for good, so waiting on either would hold the run open forever."""
         urls = self.list_urls()
         self.pending_lists = len(urls)
         self.lists_done = asyncio.Event()
@@ -100,7 +110,11 @@ class FeedSpider(scrapy.Spider):
                 cb_kwargs={"rolling": rolling},
                 dont_filter=True,
             )
-        await self.lists_done.wait()
+        while not self.lists_done.is_set():
+            if self._stopping():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.lists_done.wait(), _STOP_CHECK)
         async for item in self._texts():
             yield item
 
@@ -115,6 +129,8 @@ class FeedSpider(scrapy.Spider):
         self.crawler.stats.set_value("qilu/articles_queued", len(wanted))
         for entry in wanted:
             while self.crawler.engine.needs_backout():  # Scrapy's way to make start() lazy
+                if self._stopping():
+                    return
                 await asyncio.sleep(0.01)
             yield scrapy.Request(
                 text_base + self.settings.get("QILU_FEED_TEXT_PATH").format(code=entry.info_code),
@@ -126,12 +142,26 @@ class FeedSpider(scrapy.Spider):
                 },
             )
 
+    def _stopping(self) -> bool:
+        """Whether the crawl is on its way out: the engine stopped or the spider closing."""
+        engine = self.crawler.engine
+        return self._closing or not engine.running or engine.spider is None
+
+    def _spider_closing(self, *args: Any, **kwargs: Any) -> None:
+        self._closing = True
+
     def closed(self, reason: str) -> None:
         self.known.close()
 
     def parse_list(self, response: Response, rolling: bool) -> Iterator[Any]:
         self.crawler.stats.inc_value("qilu/list_pages")
-        entries, failures = read_list(response.body, response.url, rolling=rolling)
+        entries, failures = read_list(
+            response.body,
+            response.url,
+            rolling=rolling,
+            max_items=self.settings.getint("QILU_FEED_MAX_LIST_ITEMS", 1000),
+            max_failures=self.settings.getint("QILU_FEED_MAX_LIST_FAILURES", 20),
+        )
         for failure in failures:
             yield self._failure(failure)
         for entry in entries:
@@ -180,40 +210,78 @@ class FeedSpider(scrapy.Spider):
         return failure
 
 
-def read_list(body: bytes, url: str, *, rolling: bool = False) -> tuple[list[ListEntry], list[Failure]]:
-    """Entries of one list endpoint's JSON, whichever of the three shapes it has."""
+def read_list(
+    body: bytes, url: str, *, rolling: bool = False, max_items: int | None = None, max_failures: int | None = None
+) -> tuple[list[ListEntry], list[Failure]]:
+    """Entries of one list endpoint's JSON, whichever of the three shapes it has.
+
+    At most ``max_items`` items are read and ``max_failures`` bad ones recorded one by one; past
+    either cap, one more failure sums up what was left out (a list of a million bad items costs
+    21 failure rows, not a million)."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError) as error:
         return [], [Failure(url=url, reason=f"malformed list JSON: {error}", stage="list")]
     items = _items(payload)
+    del payload  # the items are all that is needed of it
     if items is None:
         return [], [Failure(url=url, reason="no list of items in the list JSON", stage="list")]
     entries: list[ListEntry] = []
     failures: list[Failure] = []
-    for position, item in enumerate(items):
-        if not isinstance(item, dict):
-            failures.append(Failure(url=url, reason=f"item {position} is not an object", stage="list"))
+    bad = 0
+    for position, item in enumerate(items[:max_items] if max_items is not None else items):
+        entry, reason = _entry(item, position, url, rolling)
+        if entry is not None:
+            entries.append(entry)
             continue
-        raw_code = _first(item, _CODE_KEYS) or _first(item, ("id", "Id", "newsid"))
-        code = normalize_info_code(raw_code)
-        if code is None:
-            shown = repr(raw_code)[:80] if raw_code is not None else "none"
-            failures.append(Failure(url=url, reason=f"item {position}: not an infoCode: {shown}", stage="list"))
-            continue
-        entries.append(
-            ListEntry(
-                info_code=code,
-                title=_first(item, _TITLE_KEYS),
-                published=_first(item, _TIME_KEYS),
-                media=normalize_media(_first(item, _MEDIA_KEYS)),
-                digest=_first(item, _DIGEST_KEYS),
-                web_url=_first(item, _URL_KEYS),
-                list_url=url,
-                rolling=rolling,
-            )
-        )
+        bad += 1
+        if max_failures is None or bad <= max_failures:
+            failures.append(Failure(url=url, reason=reason, stage="list"))
+    if summary := _left_out(len(items), max_items, bad, max_failures):
+        failures.append(Failure(url=url, reason=summary, stage="list"))
     return entries, failures
+
+
+def _entry(item: Any, position: int, url: str, rolling: bool) -> tuple[ListEntry | None, str]:
+    """One list item as an entry, or None and why not."""
+    if not isinstance(item, dict):
+        return None, f"item {position} is not an object"
+    raw_code = _first(item, _CODE_KEYS) or _first(item, ("id", "Id", "newsid"))
+    code = normalize_info_code(raw_code)
+    if code is None:
+        return None, f"item {position}: not an infoCode: {_shown_code(raw_code)}"
+    entry = ListEntry(
+        info_code=code,
+        title=_first(item, _TITLE_KEYS),
+        published=_first(item, _TIME_KEYS),
+        media=normalize_media(_first(item, _MEDIA_KEYS)),
+        digest=_first(item, _DIGEST_KEYS),
+        web_url=_first(item, _URL_KEYS),
+        list_url=url,
+        rolling=rolling,
+    )
+    return entry, ""
+
+
+def _left_out(total: int, max_items: int | None, bad: int, max_failures: int | None) -> str | None:
+    """The one failure that says what a capped list left out, or None."""
+    parts = []
+    if max_items is not None and total > max_items:
+        parts.append(f"the list has {total} items: only the first {max_items} were read (QILU_FEED_MAX_LIST_ITEMS)")
+    if max_failures is not None and bad > max_failures:
+        parts.append(
+            f"{bad - max_failures} more bad items not recorded one by one (QILU_FEED_MAX_LIST_FAILURES={max_failures})"
+        )
+    return "; ".join(parts) or None
+
+
+def _shown_code(raw: str | None) -> str:
+    if raw is None:
+        return "none"
+    shown = repr(raw)[:80]
+    if any(c.isdigit() and not c.isascii() for c in raw):
+        return f"{shown} (an infoCode's digits are ASCII 0-9)"
+    return shown
 
 
 def _items(payload: Any) -> list | None:
@@ -241,10 +309,15 @@ def _first(item: dict, keys: tuple[str, ...]) -> str | None:
 
 
 def normalize_info_code(raw: str | None) -> str | None:
-    """``NW`` + 18 digits; a bare 18-digit id is the same article's number without ``NW``."""
+    """``NW`` + 18 ASCII digits; a bare 18-digit id is the same article's number without ``NW``.
+    Anything else is None: full-width or Arabic-Indic digits, full-width letters included (read as
+    the same number they would make a second copy of the article under another key)."""
     if raw is None:
         return None
-    code = raw.strip().upper()
+    code = raw.strip()
+    if not code.isascii():
+        return None
+    code = code.upper()
     if _BARE_ID.fullmatch(code):
         return "NW" + code
     return code if INFO_CODE.fullmatch(code) else None

@@ -115,8 +115,13 @@ class IqiluSpider(scrapy.Spider):
                 errback=self.failed,
                 cb_kwargs={"entry": entry, "pages": []},
             )
+        if self.known.refetch:  # every listed article is fetched: the walk still stops where nothing is new
+            stored = self.known.stored([entry.info_code for entry in fresh])
+            new = [entry for entry in fresh if entry.info_code not in stored]
+        else:
+            new = fresh
         following = listed.next_url
-        if following and following not in self.walked and self._keep_walking(entries, fresh, number):
+        if following and following not in self.walked and self._keep_walking(entries, new, number):
             yield self._list_request(following, number + 1)
 
     def _in_range(self, entry: ListEntry) -> bool:

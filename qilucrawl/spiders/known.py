@@ -6,6 +6,11 @@ whose list titles are not the page's, while it is stored at all.  With ``QILU_ME
 article read earlier and left out for its medium is not fetched again either, while the list
 gives the same title and time.  ``--refetch`` (``QILU_REFETCH``) fetches everything.
 
+An article stored without a usable time — flagged ``published_in_future`` (stored while the
+crawler's clock was behind, or the site's ahead) or with no ``published_at`` at all — is known
+only provisionally: once the list gives it a time that is no longer in the future, it is fetched
+again, and its time is read then.
+
 One read-only connection serves the whole crawl (spiders never write), opened at the first
 question: an archive that does not exist yet knows nothing.
 """
@@ -17,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qilucrawl.clean.article import listed_state
-from qilucrawl.items import ListEntry
+from qilucrawl.items import FLAG_FUTURE, ListEntry
 
 _CHUNK = 500  # SQLite's host parameters per statement, with room to spare
 
@@ -38,21 +43,39 @@ class KnownArticles:
             return list(entries), []
         codes = [entry.info_code for entry in entries]
         stored = self._states("SELECT info_code, title, published_at FROM articles WHERE", codes)
+        provisional = self._provisional([code for code in codes if code in stored])
         left_out = self._left_out(codes) if self.media else {}
         fetch: list[ListEntry] = []
         unchanged: list[str] = []
         for entry in entries:
             listed = listed_state(entry)
-            if entry.info_code in stored and (not by_list or stored[entry.info_code] == listed):
+            known = entry.info_code in stored and (not by_list or stored[entry.info_code] == listed)
+            if known and entry.info_code in provisional and listed[1] is not None:
+                known = False  # stored without a time; the list's is not in the future (any more)
+            if known:
                 unchanged.append(entry.info_code)
             elif left_out.get(entry.info_code) != listed:
                 fetch.append(entry)
         return fetch, unchanged
 
+    def stored(self, codes: Sequence[str]) -> set[str]:
+        """The ones among ``codes`` the archive holds (whatever ``refetch`` says)."""
+        return set(self._states("SELECT info_code, title, published_at FROM articles WHERE", codes))
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    def _provisional(self, codes: list[str]) -> set[str]:
+        """The ones among ``codes`` stored with no usable time: none, or one in the future."""
+        if not codes:
+            return set()
+        sql = (
+            "SELECT info_code, title, published_at FROM articles"
+            " WHERE (published_at IS NULL OR instr(quality_flags, ?) > 0) AND"
+        )
+        return set(self._states(sql, codes, [f'"{FLAG_FUTURE}"']))
 
     def _left_out(self, codes: list[str]) -> dict[str, tuple[str | None, str | None]]:
         marks = ",".join("?" * len(self.media))
