@@ -159,6 +159,98 @@ ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if f.nam
 LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if str(f.type).startswith("list["))
 
 
+@dataclass(frozen=True, slots=True)
+class FieldDoc:
+    """One row of the data dictionary: the type as a reader is told it, and what the field means."""
+
+    kind: str  # "text", "text or null", "list of text", "integer" …
+    meaning: str  # Markdown: `code` in backticks
+
+
+# What each field means, in the fields' order: the README's "Data dictionary" table (a test holds
+# them equal), the dataset card's field table, the Croissant file's field descriptions and
+# datasette's column descriptions are all this one mapping.
+DATA_DICTIONARY: dict[str, FieldDoc] = {
+    "info_code": FieldDoc(
+        "text",
+        "the dedup key: `NW` + 18 digits (the first 8 are the date), e.g. `NW202202202282305213`; a bare "
+        "18-digit feed id becomes `NW` + id; iqilu.com articles: `IQ` + the article id zero-padded to 18 "
+        "digits",
+    ),
+    "title": FieldDoc("text", "the headline, entities decoded, no site suffix (`_东方财富网`)"),
+    "subtitle": FieldDoc("text or null", "the sub-title (副标题) when the body has one"),
+    "original_title": FieldDoc("text or null", "the `原标题：` line of a re-titled article"),
+    "summary": FieldDoc("text or null", "the list's digest (rolling feed), without its `【title】` prefix"),
+    "published_at": FieldDoc(
+        "text or null",
+        "ISO 8601 in Beijing time, e.g. `2022-02-20T16:17:15+08:00`; null (with a flag) rather than guessed",
+    ),
+    "source": FieldDoc(
+        "text or null", "the medium, e.g. `齐鲁网`, from the body's `（文章来源：…）` line, else the list"
+    ),
+    "category": FieldDoc(
+        "text",
+        "pinyin slug of the medium as existing archives write it (`齐鲁网` → `qiluwang`); `emnews` for "
+        "rolling-feed items with no medium",
+    ),
+    "tags": FieldDoc("list of text", '`["<medium>新闻"]` (`["东财滚动新闻"]` for the rolling feed)'),
+    "authors": FieldDoc(
+        "list of text",
+        "names from the byline (`记者 蔡宇丹` → `蔡宇丹`), or credited inside the first or last paragraph "
+        "(`本报讯（记者 李明 王芳）…`, `…。（常书香 马丹阳）`); a name spaced out for layout (`方 敏`) is one name; editors, "
+        "agencies and outlets are not authors",
+    ),
+    "body_text": FieldDoc(
+        "text",
+        "the body as plain text, paragraphs (and image captions, where they stand) separated by one blank"
+        " line; it opens with the article's first paragraph (a lead picture's caption, or one printed "
+        "above the title, is in `images` only)",
+    ),
+    "body_html": FieldDoc(
+        "text",
+        "the body as sanitized HTML: `<p>` paragraphs, `<h2>`–`<h4>` heads, `<figure>` images, lists, "
+        "tables; no script/style/iframe, no `on*=` attributes, only http(s) URLs",
+    ),
+    "images": FieldDoc(
+        "list of `{url, caption}`",
+        "images of the body, absolute URLs, with captions (url null for a caption whose image the source "
+        "did not carry)",
+    ),
+    "source_url": FieldDoc(
+        "text",
+        "the public page an archive links to: the feed's share page "
+        "`…/html_News/NewsShare.html?infoCode=…` on the host crawled; for a rolling-feed item with no "
+        "medium (`emnews`), its web URL (`url_w`), as the archives link those",
+    ),
+    "url": FieldDoc("text", "the URL actually fetched"),
+    "parser": FieldDoc(
+        "text",
+        "which parser read the page, and its version: `<parser>/V<layout>_<revision>`, e.g. "
+        "`feed_text/V1_1`, `eastmoney/V2_1` (a page two parsers read: `iqilu/V1_1+generic/V1_1`); the "
+        "revision is bumped whenever what the parser puts out changes",
+    ),
+    "quality_flags": FieldDoc(
+        "list of text",
+        "what the cleaner repaired or doubts: `paragraphs_rejoined`, `short_body`, `published_missing`, "
+        "`published_no_year`, `published_invalid`, `published_in_future`, `published_from_url` (the day "
+        "in the URL, or in a Jekyll post's file name, when the page has no time), "
+        "`published_from_info_code`, `published_year_from_context`, `published_month_only`, `multi_page`,"
+        " `continuation_unreadable`",
+    ),
+    "content_hash": FieldDoc(
+        "text",
+        "sha256 of the content fields (title, subtitle, time, source, authors, body, images): a change "
+        "makes a new revision",
+    ),
+    "revision": FieldDoc("integer", "1 for the first version; +1 for each change"),
+    "first_seen_at": FieldDoc("text", "ISO 8601 (+08:00): when the article was first stored"),
+    "last_seen_at": FieldDoc(
+        "text", "ISO 8601 (+08:00): when a list last named the article or its page was last fetched"
+    ),
+    "fetched_at": FieldDoc("text", "ISO 8601 (+08:00): when this version's page was fetched"),
+}
+
+
 @dataclass(slots=True)
 class Seen:
     """Articles a list named that are stored unchanged, so they were not fetched again."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from qilucrawl.cli import cli
-from qilucrawl.items import ARTICLE_FIELDS
+from qilucrawl.items import ARTICLE_FIELDS, DATA_DICTIONARY
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -24,6 +24,14 @@ def test_the_data_dictionary_is_the_article_s_field_list_in_order():
     rows = [line for line in _section("Data dictionary").splitlines() if line.startswith("| `")]
     documented = [name for row in rows for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])]
     assert documented == list(ARTICLE_FIELDS)
+
+
+def test_the_data_dictionary_table_is_the_code_s_word_for_word():
+    """The dataset card, the Croissant file and datasette describe fields from DATA_DICTIONARY:
+    the README's table says the same, row for row."""
+    rows = [line for line in _section("Data dictionary").splitlines() if line.startswith("| `")]
+    assert list(DATA_DICTIONARY) == list(ARTICLE_FIELDS)
+    assert rows == [f"| `{name}` | {doc.kind} | {doc.meaning} |" for name, doc in DATA_DICTIONARY.items()]
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:
