@@ -10,6 +10,8 @@ run of their own in the ``runs`` table, and end with one of the documented exit 
 2     usage error (bad arguments)
 3     another run holds this archive's lock; nothing was done
 4     could not run, or was interrupted (Ctrl-C, SIGTERM, crash)
+5     finished, but the data looks wrong: a quality alarm (qilucrawl.quality);
+      it wins over 1 (the failures are recorded all the same), 3 and 4 win over it
 ====  ==============================================================
 """
 
@@ -36,6 +38,7 @@ class ExitStatus(IntEnum):
     USAGE = 2
     LOCKED = 3
     ERROR = 4
+    ALARM = 5  # finished, but the data looks wrong (a quality alarm)
 
 
 @dataclass(slots=True)
@@ -100,6 +103,9 @@ def exit_status(runs: list[dict[str, Any]], expected: int) -> ExitStatus:
     """The exit status of a job that should have made ``expected`` runs."""
     if len(runs) < expected or any(run["status"] in ("interrupted", "running") for run in runs):
         return ExitStatus.ERROR
+    # The data looking wrong is the news a cron user must not miss; failed pages are routine.
+    if any(run.get("alarm") for run in runs):
+        return ExitStatus.ALARM
     if any(run["failed"] for run in runs):
         return ExitStatus.FAILURES
     return ExitStatus.OK
@@ -107,7 +113,7 @@ def exit_status(runs: list[dict[str, Any]], expected: int) -> ExitStatus:
 
 class ExitStatusExtension:
     """``scrapy crawl`` exits with the documented statuses, as ``qilucrawl crawl`` does: 0 ok,
-    1 some pages failed, 3 locked, 4 interrupted or could not run.
+    1 some pages failed, 3 locked, 4 interrupted or could not run, 5 a quality alarm.
 
     Scrapy's own command exits 0 whatever the run's outcome; this extension sets the exit code of
     the Scrapy command running it (found on the call stack) when the engine stops.  Run by
@@ -138,6 +144,8 @@ class ExitStatusExtension:
         stats = self.crawler.stats
         if stats.get_value("qilu/locked"):
             status = ExitStatus.LOCKED
+        elif stats.get_value("qilu/quality_alarm") and stats.get_value("qilu/run_status") in ("ok", "failures"):
+            status = ExitStatus.ALARM
         else:
             status = {"ok": ExitStatus.OK, "failures": ExitStatus.FAILURES}.get(
                 stats.get_value("qilu/run_status"), ExitStatus.ERROR

@@ -15,6 +15,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from qilucrawl.extract import extract
 from qilucrawl.items import Article, ExtractError, Failure, Filtered, Page, Seen
 from qilucrawl.lock import LockedError, RunLock
+from qilucrawl.quality import QualityRules, assess, record, rules_for
 from qilucrawl.store import SaveCounts, Store, StoreError
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,9 @@ class StorePipeline:
         self.write_error: str | None = None  # why the archive could not be written, once it could not
         self.stopping = False
         self.finished = False
+        # Read now: a bad QILU_QUALITY_* value stops the crawl before it starts, in one line.
+        spider = crawler.spider.name if crawler.spider else ""
+        self.quality_rules: QualityRules = rules_for(spider, settings.get)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -239,8 +243,17 @@ class StorePipeline:
         if status is None:
             status = "failures" if self.counts.failed else "ok"
         if self.run_id is not None:
-            store.finish_run(self.run_id, status)
+            run = store.finish_run(self.run_id, status)
+            self._record_quality(store, run)
         return status
+
+    def _record_quality(self, store: Store, run: dict[str, Any]) -> None:
+        """The run's shares and quality alarm (qilucrawl.quality), in its row and the log."""
+        quality = assess(store.db.conn, run, self.quality_rules)
+        record(store.db.conn, run["id"], quality)
+        if quality.alarm:
+            logger.warning("Quality alarm, run %s (%s): %s", run["id"], run["spider"], quality.alarm)
+            self.crawler.stats.set_value("qilu/quality_alarm", quality.alarm)
 
     def _busy(self, seconds: float) -> None:
         """How long a write waits for another writer before it fails."""

@@ -5,7 +5,8 @@ Tables (README, "The database"):
 - ``articles``  the current version of each article (the data dictionary's fields)
 - ``revisions`` every earlier version, whole, keyed by (info_code, revision)
 - ``pages``     the raw bytes each version was cleaned from (zlib), for re-cleaning offline
-- ``runs``      one row per crawl, backfill or import: arguments, start, end, counts, status
+- ``runs``      one row per crawl, backfill or import: arguments, start, end, counts, status,
+                and (schema 8) the quality of what a crawl stored: its shares and its alarm
 - ``failures``  what could not be fetched or read: URL, info_code, stage, reason, HTTP status
 - ``seen``      when each article was last listed or fetched (``last_seen_at``), apart from the
                 big rows so that a re-crawl writes a few bytes per article
@@ -25,7 +26,7 @@ from sqlite_utils import Database
 from qilucrawl.fulltext import ASTRAL_HAN, FTS_DELETE_SQL, FTS_SQL, INDEXED_TEXT_SQL, rebuild, segment, segment_v4
 from qilucrawl.items import ARTICLE_FIELDS, LIST_FIELDS
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 JSON_COLUMNS = LIST_FIELDS
 # The data dictionary's fields but last_seen_at (in `seen`), and the run that stored the version.
 ARTICLE_COLUMNS: dict[str, type] = {
@@ -60,6 +61,8 @@ def migrate(db: Database) -> None:
             _create_v6(db)
         if version < 7:
             _create_v7(db)
+        if version < 8:
+            _create_v8(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -193,3 +196,20 @@ def _create_v6(db: Database) -> None:
 def _create_v7(db: Database) -> None:
     """``reprocess_progress``: the last articles rowid each re-clean job saved (its resume point)."""
     db.table("reprocess_progress").create({"job": str, "last_rowid": int, "at": str}, pk="job", if_not_exists=True)
+
+
+# The quality of a crawl's stored articles (qilucrawl.quality): the share with each field, and why
+# the run raised a quality alarm (NULL: none).  Runs from before schema 8 have NULLs: not measured.
+QUALITY_FIELDS = ("title", "published", "body", "authors", "source")
+QUALITY_COLUMNS: dict[str, type] = {
+    **{f"share_{name}": float for name in QUALITY_FIELDS},
+    "alarm": str,
+}
+
+
+def _create_v8(db: Database) -> None:
+    """``runs`` gains the quality columns (QUALITY_COLUMNS)."""
+    have = db.table("runs").columns_dict
+    for name, kind in QUALITY_COLUMNS.items():
+        if name not in have:
+            db.table("runs").add_column(name, kind)

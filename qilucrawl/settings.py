@@ -96,6 +96,41 @@ QILU_STORE_FLUSH_SECONDS = 5.0
 # A write that fails stops the crawl (exit 4); the articles not written are fetched again next run.
 QILU_STORE_BUSY_TIMEOUT = 30.0
 
+# --- Quality alarms (qilucrawl.quality, recorded by StorePipeline) -------------------------------
+# A crawl that stores articles measures the share of them with a title, a publish time (a real
+# one, not a day read off the URL), a body of normal length, authors and a source.  A share under
+# its threshold raises a quality alarm (exit status 5): a layout change that silently stores empty
+# bodies is the failure users of news crawlers meet most.  Per spider; a `-s` value (JSON, e.g.
+# -s 'QILU_QUALITY_THRESHOLDS={"feed": {"body": 0.9}}') is merged over these field by field.
+QILU_QUALITY_THRESHOLDS = {
+    # Titles and times come from the feed's lists, which list nothing without them.  Flash items of
+    # the rolling feed are short but not empty.  Most media give no byline (authors: no floor), and
+    # rolling-feed items name no medium, so a run of mostly flash items has few sources.
+    "feed": {"title": 1.0, "published": 0.9, "body": 0.8, "authors": 0.0, "source": 0.2},
+    # Every iqilu page prints its time and its 来源; bylines are optional.
+    "iqilu": {"title": 1.0, "published": 0.9, "body": 0.9, "authors": 0.0, "source": 0.9},
+}
+# A body "of normal length" has at least this many characters: a rolling-feed flash is a sentence
+# or two (the cleaner flags under 30 as short_body); an iqilu report is paragraphs long.
+QILU_QUALITY_BODY_MIN_CHARS = {"feed": 30, "iqilu": 100}
+# Shares of fewer articles say little (one flash item is half of a run of two): a run storing
+# fewer is measured, but raises no share alarm.
+QILU_QUALITY_MIN_ARTICLES = 5
+# A share this far (in share points) under the median of the spider's last QILU_QUALITY_HISTORY_RUNS
+# measured runs is an alarm too, once there are QILU_QUALITY_HISTORY_MIN of them: it catches a drop
+# that stays above the threshold (bylines gone from a site that always had them).  A lasting change
+# becomes the new median after half the history shows it; the thresholds still hold then.
+QILU_QUALITY_HISTORY_RUNS = 10
+QILU_QUALITY_HISTORY_MIN = 3
+QILU_QUALITY_MEDIAN_MARGIN = 0.25
+# A feed crawl that has stored nothing new for this many hours raises an alarm: the 7x24 rolling
+# feed publishes through the night, so half a day without news means the feed stopped or moved.
+QILU_QUALITY_FEED_SILENT_HOURS = 12.0
+
+# --- Dead-man's switch (qilucrawl.ping, --ping URL) --------------------------------------------
+# Seconds a ping may take: a monitoring service that hangs must not hold a cron crawl.
+QILU_PING_TIMEOUT = 10.0
+
 # --- Exports (qilucrawl.exporters) -----------------------------------------------------------------
 # The host the Jekyll site's back links point to: [返回首页](//<host>/).
 QILU_SITE_HOST = "localhost:4000"

@@ -138,14 +138,14 @@ def test_demo_server_on_a_busy_port_a_port_out_of_range_or_an_unknown_edition_sa
     result = run_cli("demo-server", "--port", "80000", timeout=30)
     assert result.returncode == ExitStatus.USAGE
     one_clear_line(result, "--port", "80000")
-    result = run_cli("demo-server", "--edition", "3", "--port", "0", timeout=30)
+    result = run_cli("demo-server", "--edition", "4", "--port", "0", timeout=30)
     assert result.returncode == ExitStatus.USAGE
-    one_clear_line(result, "--edition", "3")
+    one_clear_line(result, "--edition", "4")
 
 
 def test_the_demo_site_refuses_an_edition_it_does_not_have(demo_server):
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(f"{demo_server.url}/__demo/edition?n=3", timeout=10)
+        urllib.request.urlopen(f"{demo_server.url}/__demo/edition?n=4", timeout=10)
     assert refused.value.code == 400
     assert demo_server.site.edition == 1
     with urllib.request.urlopen(f"{demo_server.url}/__demo/edition?n=2", timeout=10) as answer:

@@ -152,6 +152,8 @@ def report(result: RunResult) -> None:
             f"{run['unchanged']} unchanged, {run['skipped']} skipped as known, {run['failed']} failed"
             f" — {run['status']}"
         )
+        if run.get("alarm"):
+            click.echo(f"  quality alarm: {run['alarm']}")
     click.echo(f"finished in {result.seconds:.1f}s, exit status {int(result.status)}")
 
 

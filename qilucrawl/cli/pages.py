@@ -154,10 +154,11 @@ def demo(db_path: str, out_path: str, overrides: tuple[str, ...]) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8800, show_default=True, help="0 picks a free port.")
 @click.option(
     "--edition",
-    type=click.IntRange(1, 2),  # qilucrawl.demo.server.EDITIONS (not imported here: every command would pay for it)
+    type=click.IntRange(1, 3),  # qilucrawl.demo.server.EDITIONS (not imported here: every command would pay for it)
     default=1,
     show_default=True,
-    help="Which edition of the articles: 1, or 2 (a few of them corrected, for trying re-crawls).",
+    help="Which edition of the articles: 1; 2 (a few of them corrected, for trying re-crawls); 3 (as 2, "
+    "with iqilu's article pages in a redesigned layout, for trying `qilucrawl canary` and quality alarms).",
 )
 def demo_server(port: int, edition: int) -> None:
     """Serve the demo site in the foreground until Ctrl-C (for trying crawls by hand).

@@ -148,6 +148,7 @@ def stats(db_path: str, as_json: bool) -> None:
             f" {run['updated']} updated, {run['unchanged']} unchanged, {run['skipped']} skipped,"
             f" {run['failed']} failed"
         )
+        _print_quality(run, indent="      ")
     click.echo("failures (most common):")
     for row in figures["failures"]:
         click.echo(f"  {row['count']:>7}  [{row['stage']}] {row['reason']}")
@@ -180,6 +181,19 @@ def runs(db_path: str, limit: int, as_json: bool) -> None:
             f"{run['status']:<11} {run['new']:>6} {run['updated']:>5} {run['unchanged']:>6} "
             f"{run['skipped']:>6} {run['failed']:>5}"
         )
+        if run.get("alarm"):
+            click.echo(f"{'':>7}quality alarm: {run['alarm']}")
+
+
+def _print_quality(run: dict[str, Any], indent: str) -> None:
+    """A run's shares (when it stored articles) and its quality alarm (when it raised one)."""
+    from qilucrawl.schema import QUALITY_FIELDS
+
+    shares = [(name, run.get(f"share_{name}")) for name in QUALITY_FIELDS]
+    if all(share is not None for _, share in shares):
+        click.echo(indent + "shares: " + ", ".join(f"{name} {share:.2f}" for name, share in shares))
+    if run.get("alarm"):
+        click.echo(f"{indent}quality alarm: {run['alarm']}")
 
 
 @click.command()

@@ -3,7 +3,10 @@
 List pages ``/shandong/yuanchuang/list_564_<N>.shtml`` (newest first, ``PER_PAGE`` items each,
 ``<h3><a>`` plus a date), and article pages in both URL styles with the Baidu field spans, the
 body container of their era, a pager for continuation pages, and the share block, 责任编辑 line
-and related-news list a real page has after the body.
+and related-news list a real page has after the body.  ``layout="redesign"`` renders the article
+pages as a site redesign would (the demo site's edition 3): the same content, the body in a
+container of another name and the fields in spans without the Baidu ids — the change that makes a
+parser stop fitting without a single failed request.
 """
 
 from __future__ import annotations
@@ -68,9 +71,14 @@ def list_page(articles: list[IqiluArticle], number: int) -> str | None:
     )
 
 
-def article_page(article: IqiluArticle, page: int) -> str | None:
+LAYOUTS = ("classic", "redesign")
+
+
+def article_page(article: IqiluArticle, page: int, layout: str = "classic") -> str | None:
     if not 1 <= page <= len(article.pages):
         return None
+    if layout == "redesign":
+        return _redesigned_page(article, page)
     container = 'id="context"' if article.url_style == "old" else 'class="article-main"'
     pager = ""
     if len(article.pages) > 1:
@@ -91,6 +99,20 @@ def article_page(article: IqiluArticle, page: int) -> str | None:
   <div class="share"><p>扫一扫，分享到微信</p><img src="/images/qrcode.png"></div>
   {editor}
   <div class="related"><h4>相关新闻</h4><ul><li><a href="/shandong/20261101/5100001.shtml">另一条新闻</a></li></ul></div>
+</div>"""
+    return _document(f"{article.title} - 齐鲁网", body)
+
+
+def _redesigned_page(article: IqiluArticle, page: int) -> str:
+    """The redesign: the body in ``div.detail-content``, the fields in plain classed spans."""
+    author = f'<span class="author">{html.escape(article.author)}</span>' if article.author else ""
+    body = f"""
+<div class="detail">
+  <h1 class="detail-title">{html.escape(article.title)}</h1>
+  <div class="detail-meta"><span class="time">{article.datetime}</span>
+    <span class="media">{html.escape(article.source)}</span> {author}</div>
+  <div class="detail-content">{article.pages[page - 1]}</div>
+  <div class="detail-share"><p>扫一扫，分享到微信</p><img src="/images/qrcode.png"></div>
 </div>"""
     return _document(f"{article.title} - 齐鲁网", body)
 

@@ -5,7 +5,10 @@ endpoint shapes, the text endpoint and the share page of SOURCES.md §1, plus th
 a real crawl meets: a list endpoint that 404s (``marketType=39``), a text endpoint that answers
 500 twice and then recovers, one that 404s for good, malformed JSON, and list items with no
 title or no time.  ``/__demo/edition?n=2`` switches to the corrected second edition of a few
-articles, so a re-crawl sees them change.
+articles, so a re-crawl sees them change; edition 3 is the second with iqilu's article pages
+redesigned (:func:`~qilucrawl.demo.iqilu_pages.article_page`, ``layout="redesign"``): every page
+still answers, but the iqilu parser no longer fits them — what ``qilucrawl canary`` and the
+quality alarms are for.
 
 Used by ``make demo`` / ``qilucrawl demo``, by ``qilucrawl demo-server`` and by the tests.
 """
@@ -28,7 +31,10 @@ from qilucrawl.demo.iqilu_pages import IqiluArticle, article_page, list_page, lo
 CORPUS = Path(__file__).parent / "corpus"
 FAILING_MARKET_TYPE = "39"  # its list endpoint answers 404
 FAIL_TIMES = 2  # a "500-then-ok" article fails this many times before it is served
-EDITIONS = (1, 2)  # the articles as first published, and with the corrections of `edition2`
+# The articles as first published; with the corrections of `edition2`; and those with iqilu's
+# article pages in a redesigned layout.
+EDITIONS = (1, 2, 3)
+REDESIGN_EDITION = 3
 
 Response = tuple[int, str, bytes, dict[str, str]]
 
@@ -189,7 +195,7 @@ class DemoSite:
             return _text(HTTPStatus.NOT_FOUND, "no such article")
         if (fault := self._iqilu_fault(article, number)) is not None:
             return fault
-        page = article_page(article, number)
+        page = article_page(article, number, "redesign" if self.edition >= REDESIGN_EDITION else "classic")
         return _html(page, article.encoding) if page else _text(HTTPStatus.NOT_FOUND, "no such page")
 
     def _iqilu_fault(self, article: IqiluArticle, number: int) -> Response | None:
