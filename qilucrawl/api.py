@@ -257,9 +257,11 @@ def export(
     changed_since_run: int | None = None,
     bom: bool = False,
     site_host: str | None = None,
+    dataset_card: bool = False,
 ) -> dict[str, Any]:
     """Export articles as ``fmt`` (jsonl, csv, parquet, jekyll) into ``out``; returns the
-    manifest written beside it.
+    manifest written beside it.  With ``dataset_card`` (parquet, jsonl) a Hugging Face dataset
+    card (README.md) and croissant.json are written beside the file too (``"dataset_card"``).
 
     OptionError, before anything is written, for filters that cannot match (``until`` not
     after ``since``, a medium's name as ``category``, a run the archive has not had) and for
@@ -269,11 +271,26 @@ def export(
 
     if bom and fmt != "csv":
         raise OptionError("--bom", f"--bom is for --format csv (a byte-order mark for Excel), not {fmt}")
+    if dataset_card:
+        _check_dataset_card(fmt, out)
     _check_range(since, until)
     filters = ExportFilters(since, until, source, category, changed_since_run)
     with _reading(db) as store:
         _check_filters(store, source=source, category=category, changed_since_run=changed_since_run)
-        return export_articles(store, fmt, out, filters, bom=bom, site_host=site_host or defaults.QILU_SITE_HOST)
+        return export_articles(
+            store, fmt, out, filters, bom=bom, site_host=site_host or defaults.QILU_SITE_HOST, dataset_card=dataset_card
+        )
+
+
+def _check_dataset_card(fmt: str, out: str | Path) -> None:
+    from qilucrawl.exporters.dataset_card import CARD_FORMATS
+
+    if fmt not in CARD_FORMATS:
+        raise OptionError("--dataset-card", f"--dataset-card is for --format {' or '.join(CARD_FORMATS)}, not {fmt}")
+    if str(out) == "-":
+        raise OptionError(
+            "--dataset-card", "--dataset-card writes README.md and croissant.json beside --out: name a file, not -"
+        )
 
 
 def search(

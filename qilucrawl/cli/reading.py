@@ -38,6 +38,11 @@ from qilucrawl.jobs import ExitStatus
     default=None,
     help=f"Jekyll: the host of the back links [default: {defaults.QILU_SITE_HOST}, QILU_SITE_HOST].",
 )
+@click.option(
+    "--dataset-card",
+    is_flag=True,
+    help="Parquet, JSONL: also write a Hugging Face dataset card (README.md) and croissant.json beside the file.",
+)
 def export(
     db_path: str,
     fmt: str,
@@ -49,6 +54,7 @@ def export(
     changed_since_run: int | None,
     bom: bool,
     site_host: str | None,
+    dataset_card: bool,
 ) -> None:
     """Export articles as a dataset file or a Jekyll site, with a manifest beside it.
 
@@ -72,7 +78,7 @@ def export(
         try:
             manifest = api.export(
                 db_path, fmt, out_path, since=since, until=until, source=source, category=category,
-                changed_since_run=changed_since_run, bom=bom, site_host=site_host,
+                changed_since_run=changed_since_run, bom=bom, site_host=site_host, dataset_card=dataset_card,
             )  # fmt: skip
         except OSError as error:
             raise CannotRun(f"cannot write {out_path}: {error}") from None
@@ -82,6 +88,8 @@ def export(
         )
         return
     click.echo(f"wrote {manifest['rows']} articles to {out_path} ({fmt}); manifest {manifest_path(out_path, fmt)}")
+    if manifest.get("dataset_card"):
+        click.echo(f"dataset card: {' and '.join(manifest['dataset_card'])}")
 
 
 @click.command()

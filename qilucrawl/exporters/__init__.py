@@ -205,8 +205,12 @@ def export_articles(
     *,
     bom: bool = False,
     site_host: str = settings.QILU_SITE_HOST,
+    dataset_card: bool = False,
 ) -> dict[str, Any]:
     """Stream the filtered articles into ``out`` in ``fmt``; write and return its manifest.
+
+    With ``dataset_card`` (parquet, jsonl), a Hugging Face card and a Croissant file are written
+    beside ``out`` last (:mod:`.dataset_card`); the returned manifest names them.
 
     ``out`` ``-`` is standard output (JSONL and CSV): the manifest is returned, not written.
     ValueError, before anything is read or written, for an ``out`` that is the archive (or one
@@ -218,6 +222,10 @@ def export_articles(
         return _export_to_stdout(store, fmt, filters, bom=bom)
     out = Path(out)
     refuse_target(out, fmt, store.path)
+    if dataset_card:
+        from qilucrawl.exporters.dataset_card import refuse_card_targets
+
+        refuse_card_targets(out)
     if fmt == "jekyll":  # a killed export's leftovers: swept once here, not once per post
         for folder in (out, out / "_posts", out / "category", out / "months", out / "_layouts"):
             remove_dead_parts(folder)
@@ -241,6 +249,10 @@ def export_articles(
     }
     with atomic_output(manifest_path(out, fmt)) as handle:
         json.dump(manifest, handle, ensure_ascii=False, indent=2)
+    if dataset_card:
+        from qilucrawl.exporters.dataset_card import write_dataset_card
+
+        manifest["dataset_card"] = [str(path) for path in write_dataset_card(out, fmt, manifest)]
     return manifest
 
 
