@@ -68,17 +68,19 @@ def crawl(
     media: Sequence[str] = (),
     refetch: bool = False,
     settings: dict[str, Any] | None = None,
+    ping: str | None = None,
 ) -> RunResult:
     """Crawl ``source`` ("feed" or "iqilu") into the archive: only what is new or changed.
 
-    ``settings`` are Scrapy or ``QILU_*`` settings, as ``-s NAME=VALUE`` gives them."""
+    ``settings`` are Scrapy or ``QILU_*`` settings, as ``-s NAME=VALUE`` gives them.  ``ping``: a
+    healthchecks-style URL told when the crawl starts and how it ended (:mod:`qilucrawl.ping`)."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}: one of {', '.join(SOURCES)}")
     extra: dict[str, Any] = {"QILU_REFETCH": str(refetch)}
     if media:
         extra["QILU_MEDIA"] = ",".join(media)
     kwargs = {"base_url": base_url} if source == "feed" else {"base_url": base_url, "list_url": list_url}
-    return _run_spider(source, kwargs, db, {**extra, **(settings or {})})
+    return _run_spider(source, kwargs, db, {**extra, **(settings or {})}, ping)
 
 
 def backfill(
@@ -90,21 +92,32 @@ def backfill(
     base_url: str | None = None,
     list_url: str | None = None,
     settings: dict[str, Any] | None = None,
+    ping: str | None = None,
 ) -> RunResult:
     """Walk ``source``'s lists back to ``since`` (a day, Beijing time), archiving each article
-    dated in ``[since, until)``; resumable: run it again after any stop."""
+    dated in ``[since, until)``; resumable: run it again after any stop.  ``ping`` as for
+    :func:`crawl`."""
     if source != "iqilu":
         raise ValueError(f"only iqilu has lists to walk back, not {source!r}")
     if until is not None and until <= since:
         raise ValueError("until must be after since")
     kwargs = {"since": since, "until": until, "base_url": base_url, "list_url": list_url}
-    return _run_spider(source, kwargs, db, settings or {})
+    return _run_spider(source, kwargs, db, settings or {}, ping)
 
 
-def _run_spider(spider: str, kwargs: dict[str, Any], db: str | Path, settings: dict[str, Any]) -> RunResult:
+def _run_spider(
+    spider: str, kwargs: dict[str, Any], db: str | Path, settings: dict[str, Any], ping: str | None = None
+) -> RunResult:
+    from qilucrawl.ping import pinged
+    from qilucrawl.quality import rules_for
     from qilucrawl.runner import Job, project_settings, run_jobs
 
-    return run_jobs([Job(spider, kwargs)], project_settings(db, settings))
+    given = project_settings(db, settings)
+    rules_for(spider, given.get)  # a bad QILU_QUALITY_* value: a usage error, before the crawl
+    with pinged(ping, given.getfloat("QILU_PING_TIMEOUT", defaults.QILU_PING_TIMEOUT)) as run:
+        result = run_jobs([Job(spider, kwargs)], given)
+        run.status = result.status
+    return result
 
 
 # --- importing -----------------------------------------------------------------------------------
@@ -331,6 +344,17 @@ def stats(db: str | Path) -> dict[str, Any]:
     """Counts by source and day, recent runs, the most common failures."""
     with _reading(db) as store:
         return store.stats()
+
+
+def metrics(db: str | Path, out: str | Path) -> dict[str, Any]:
+    """Write the archive's Prometheus metrics to ``out`` for node_exporter's textfile collector,
+    atomically (:mod:`qilucrawl.metrics`); the figures written, with ``"samples"`` counted."""
+    from qilucrawl import metrics as prometheus
+
+    with _reading(db) as store:
+        figures = prometheus.gather(store.db.conn, db)
+    figures["samples"] = prometheus.write(figures, out)
+    return figures
 
 
 def runs(db: str | Path, limit: int = 20) -> list[dict[str, Any]]:

@@ -88,10 +88,11 @@ def test_a_redesigned_site_falls_far_under_the_median_of_the_spider_s_last_runs(
 
 
 def test_a_bad_threshold_setting_is_said_in_one_line(crawl_feed, db_path):
-    result = crawl_feed("-s", "QILU_QUALITY_THRESHOLDS=[1, 2]")
-    assert result.returncode == ExitStatus.ERROR
-    assert "bad setting QILU_QUALITY_THRESHOLDS: expected a JSON object" in result.stderr
-    assert "Traceback" not in result.stderr
+    for value in ("[1, 2]", '{"feed": {"body": "most"}}'):
+        result = crawl_feed("-s", f"QILU_QUALITY_THRESHOLDS={value}")
+        assert result.returncode == ExitStatus.USAGE, result.stderr
+        assert "Error: bad setting QILU_QUALITY_THRESHOLDS: " in result.stderr and "Traceback" not in result.stderr
+    assert not db_path.exists()  # said before anything was done
 
 
 def test_rules_merge_a_given_threshold_over_the_spider_s_defaults():

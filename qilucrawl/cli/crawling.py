@@ -16,6 +16,7 @@ from qilucrawl.cli.options import (
     date_option,
     db_option,
     list_url_option,
+    ping_option,
     report,
     said_plainly,
 )  # fmt: skip
@@ -34,12 +35,14 @@ def crawl() -> None:
 @base_url_option
 @click.option("--media", multiple=True, metavar="NAME", help="Only archive this medium, e.g. 齐鲁网 (repeatable).")
 @click.option("--refetch", is_flag=True, help="Fetch every listed article, even those stored unchanged.")
+@ping_option
 @crawl_options
 def crawl_feed(
     db_path: str,
     base_url: str | None,
     media: tuple[str, ...],
     refetch: bool,
+    ping: str | None,
     overrides: tuple[str, ...],
     log_file: str | None,
     log_level: str | None,
@@ -53,7 +56,9 @@ def crawl_feed(
     """
     settings = crawl_settings(overrides, log_file, log_level)
     with said_plainly():
-        result = api.crawl("feed", db_path, base_url=base_url, media=media, refetch=refetch, settings=settings)
+        result = api.crawl(
+            "feed", db_path, base_url=base_url, media=media, refetch=refetch, settings=settings, ping=ping
+        )
     report(result)
     sys.exit(result.status)
 
@@ -66,12 +71,14 @@ def crawl_feed(
     "--refetch", is_flag=True, help="Fetch every listed article, even those stored (articles stored "
     "with no usable time are fetched again without it, once their time has come)."
 )  # fmt: skip
+@ping_option
 @crawl_options
 def crawl_iqilu(
     db_path: str,
     base_url: str | None,
     list_url: str | None,
     refetch: bool,
+    ping: str | None,
     overrides: tuple[str, ...],
     log_file: str | None,
     log_level: str | None,
@@ -86,7 +93,7 @@ def crawl_iqilu(
     settings = crawl_settings(overrides, log_file, log_level)
     with said_plainly():
         result = api.crawl(
-            "iqilu", db_path, base_url=base_url, list_url=list_url, refetch=refetch, settings=settings
+            "iqilu", db_path, base_url=base_url, list_url=list_url, refetch=refetch, settings=settings, ping=ping
         )
     report(result)
     sys.exit(result.status)
@@ -103,6 +110,7 @@ def backfill() -> None:
 @click.option("--until", callback=date_option, metavar="DATE", help="Archive days before this one.")
 @base_url_option
 @list_url_option
+@ping_option
 @crawl_options
 def backfill_iqilu(
     db_path: str,
@@ -110,6 +118,7 @@ def backfill_iqilu(
     until: str | None,
     base_url: str | None,
     list_url: str | None,
+    ping: str | None,
     overrides: tuple[str, ...],
     log_file: str | None,
     log_level: str | None,
@@ -129,7 +138,7 @@ def backfill_iqilu(
     with said_plainly():
         result = api.backfill(
             "iqilu", db_path, since=since[:10], until=until[:10] if until else None,
-            base_url=base_url, list_url=list_url, settings=settings,
+            base_url=base_url, list_url=list_url, settings=settings, ping=ping,
         )  # fmt: skip
     report(result)
     sys.exit(result.status)

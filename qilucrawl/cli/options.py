@@ -109,6 +109,12 @@ settings_option = click.option(
     metavar="NAME=VALUE",
     help="A Scrapy or QILU_* setting, as `scrapy -s` takes it (repeatable).",
 )
+ping_option = click.option(
+    "--ping",
+    metavar="URL",
+    help="Dead-man's switch: request URL/start now and URL/<exit status> at the end (healthchecks.io style); "
+    "a ping that fails is a warning, never the run's failure.",
+)
 log_file_option = click.option("--log-file", type=click.Path(dir_okay=False), help="Append the crawl log to this file.")
 log_level_option = click.option(
     "--log-level",

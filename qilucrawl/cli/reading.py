@@ -129,14 +129,25 @@ def search(
 @click.command()
 @read_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
-def stats(db_path: str, as_json: bool) -> None:
-    """Counts by source and by day, recent runs, and failures.
+@click.option(
+    "--prom",
+    "prom_path",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Instead, write Prometheus metrics to FILE (atomically), for node_exporter's textfile collector.",
+)
+def stats(db_path: str, as_json: bool, prom_path: str | None) -> None:
+    """Counts by source and by day, recent runs (with their quality shares and alarms), and failures.
 
-    Example:
+    Examples:
 
     \b
         qilucrawl stats --db archive/qilucrawl.db
+        qilucrawl stats --db archive/qilucrawl.db --prom /var/lib/node_exporter/textfile/qilucrawl.prom
     """
+    if prom_path is not None:
+        _write_metrics(db_path, prom_path)
+        return
     with said_plainly():
         figures = api.stats(db_path)
     if as_json:
@@ -191,6 +202,15 @@ def runs(db_path: str, limit: int, as_json: bool) -> None:
         )
         if run.get("alarm"):
             click.echo(f"{'':>7}quality alarm: {run['alarm']}")
+
+
+def _write_metrics(db_path: str, prom_path: str) -> None:
+    with said_plainly():
+        try:
+            figures = api.metrics(db_path, prom_path)
+        except OSError as error:
+            raise CannotRun(f"cannot write {prom_path}: {error.strerror or error}") from None
+    click.echo(f"wrote {figures['samples']} samples to {prom_path}")
 
 
 def _print_quality(run: dict[str, Any], indent: str) -> None:
