@@ -13,6 +13,7 @@ __all__ = [
     "__version__",
     "backfill",
     "crawl",
+    "datasette_metadata",
     "export",
     "import_archive",
     "parse_page",

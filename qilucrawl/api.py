@@ -120,6 +120,23 @@ def _run_spider(
     return result
 
 
+def canary(
+    sources: Sequence[str] = SOURCES, *, base_url: str | None = None, settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Whether each source's parser still fits its site (:mod:`qilucrawl.canary`): its newest list
+    read, one article fetched and read by its parser.  ``{"status": exit status, "sources": [one
+    report per source]}``; ``status`` is 5 when a parser no longer fits, 4 when a source could not
+    be checked."""
+    from qilucrawl.canary import exit_status, run_canary
+    from qilucrawl.runner import project_settings
+
+    unknown = [source for source in sources if source not in SOURCES]
+    if unknown or not sources:
+        raise OptionError("--source", f"unknown source {', '.join(unknown) or 'none'}: one of {', '.join(SOURCES)}")
+    reports = run_canary(list(dict.fromkeys(sources)), project_settings(DEFAULT_DB, settings), base_url)
+    return {"status": exit_status(reports), "sources": reports}
+
+
 # --- importing -----------------------------------------------------------------------------------
 
 
@@ -362,6 +379,17 @@ def runs(db: str | Path, limit: int = 20) -> list[dict[str, Any]]:
     _check_limit(limit)
     with _reading(db) as store:
         return store.runs(limit)
+
+
+def datasette_metadata(db: str | Path = DEFAULT_DB) -> dict[str, Any]:
+    """Datasette metadata for serving the archive ``db``: its tables and columns described from
+    the schema and the data dictionary, internal tables hidden, facets, and a canned query
+    ``search`` (it needs the qilucrawl datasette plugin, installed with the package)."""
+    from qilucrawl.datasette_metadata import metadata
+
+    with _reading(db) as store:
+        columns = {name: [column.name for column in store.db[name].columns] for name in store.db.table_names()}
+    return metadata(db, columns)
 
 
 @contextmanager

@@ -135,6 +135,13 @@ def snippet(text: str, terms: list[str], width: int = _SNIPPET_WIDTH) -> str:
     return ("…" if start > 0 else "") + marked + ("…" if end < len(text) else "")
 
 
+def result_snippet(title: str | None, body: str | None, terms: list[str]) -> str:
+    """A search result's snippet: cut from the body when a word of the query is in it, else
+    from the title (a match in the title only)."""
+    in_body = body and any(term.lower() in body.lower() for term in terms)
+    return snippet((body if in_body else title) or "", terms)
+
+
 # --- the index in the archive -----------------------------------------------------------------
 
 KEY_SQL = "INSERT INTO search_keys (key, info_code, source) VALUES (?, ?, ?)"

@@ -20,7 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from qilucrawl.clean.dates import now_iso
-from qilucrawl.fulltext import index_rows, matching, query_terms, snippet, unindex
+from qilucrawl.fulltext import index_rows, matching, query_terms, result_snippet, unindex
 from qilucrawl.items import Article, Failure, Filtered, Page
 from qilucrawl.schema import ARTICLE_COLUMNS, JSON_COLUMNS, RUN_COUNTS, SCHEMA_VERSION, foreign_tables, migrate
 from qilucrawl.versions import decide, rounds
@@ -334,14 +334,13 @@ class Store:
         terms = query_terms(query)
         found = {}
         for row in self._read(codes):
-            text = row["body_text"] if any(t.lower() in row["body_text"].lower() for t in terms) else row["title"]
             found[row["info_code"]] = {
                 "info_code": row["info_code"],
                 "title": row["title"],
                 "published_at": row["published_at"],
                 "source": row["source"],
                 "category": row["category"],
-                "snippet": snippet(text, terms),
+                "snippet": result_snippet(row["title"], row["body_text"], terms),
             }
         return [found[code] for code in codes if code in found]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from qilucrawl.cli import crawling, maintenance, pages, reading
+from qilucrawl.cli import crawling, maintenance, pages, publishing, reading
 from qilucrawl.version import __version__
 
 
@@ -19,5 +19,6 @@ def cli() -> None:
 
 
 for command in (crawling.crawl, crawling.backfill, crawling.import_, reading.export, reading.search, reading.show, reading.stats,
-                reading.runs, maintenance.reprocess, pages.parse, pages.demo, pages.demo_server):  # fmt: skip
+                reading.runs, maintenance.reprocess, pages.parse, pages.demo, pages.demo_server,
+                publishing.datasette_metadata):  # fmt: skip
     cli.add_command(command)
