@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from qilucrawl.cli import crawling, maintenance, pages, publishing, reading
+from qilucrawl.cli import crawling, maintenance, operating, pages, publishing, reading
 from qilucrawl.version import __version__
 
 
@@ -22,3 +22,4 @@ for command in (crawling.crawl, crawling.backfill, crawling.import_, reading.exp
                 reading.runs, maintenance.reprocess, pages.parse, pages.demo, pages.demo_server,
                 publishing.datasette_metadata):  # fmt: skip
     cli.add_command(command)
+cli.add_command(operating.canary)
