@@ -13,6 +13,9 @@ Tables (README, "The database"):
 - ``filtered``  articles read but left out because ``--media`` did not select their medium
 - ``reprocess_progress`` how far each ``reprocess`` job has come (the last rowid saved), so that
                 the same command run again after a kill resumes there
+- ``run_origins``, ``merge_watermarks``, ``merge_progress`` (schema 9, ``qilucrawl merge``): where
+                each run copied from a shard came from (node, shard, run id), how far each shard
+                is merged, and a killed merge's resume point (:mod:`qilucrawl.cluster.merge`)
 - ``articles_fts`` the full-text index of titles and bodies (see :mod:`qilucrawl.fulltext`), keyed
                 by ``search_keys`` (a key that grows with the publish time -> info_code)
 
@@ -26,7 +29,7 @@ from sqlite_utils import Database
 from qilucrawl.fulltext import ASTRAL_HAN, FTS_DELETE_SQL, FTS_SQL, INDEXED_TEXT_SQL, rebuild, segment, segment_v4
 from qilucrawl.items import ARTICLE_FIELDS, LIST_FIELDS
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 JSON_COLUMNS = LIST_FIELDS
 # The data dictionary's fields but last_seen_at (in `seen`), and the run that stored the version.
 ARTICLE_COLUMNS: dict[str, type] = {
@@ -63,6 +66,8 @@ def migrate(db: Database) -> None:
             _create_v7(db)
         if version < 8:
             _create_v8(db)
+        if version < 9:
+            _create_v9(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -213,3 +218,21 @@ def _create_v8(db: Database) -> None:
     for name, kind in QUALITY_COLUMNS.items():
         if name not in have:
             db.table("runs").add_column(name, kind)
+
+
+def _create_v9(db: Database) -> None:
+    """What ``qilucrawl merge`` keeps: each copied run's origin, each shard's watermark (the last
+    shard run whose rows are all in, and the fingerprint of the snapshot merged), and the resume
+    point of a merge killed mid-shard."""
+    db.table("run_origins").create(
+        {"run_id": int, "node": str, "shard": str, "shard_run": int}, pk="run_id", if_not_exists=True
+    )
+    db.table("run_origins").create_index(["shard", "shard_run"], unique=True, if_not_exists=True)
+    db.table("merge_watermarks").create(
+        {"shard": str, "node": str, "path": str, "last_run": int, "fingerprint": str, "merged_at": str, "merge_run": int},
+        pk="shard",
+        if_not_exists=True,
+    )
+    db.table("merge_progress").create(
+        {"shard": str, "fingerprint": str, "last_rowid": int, "at": str}, pk="shard", if_not_exists=True
+    )
