@@ -563,3 +563,53 @@ def reprocess(
         raise NoArchive(f"no archive at {db}")
     selection = Selection(parser, since, until, tuple(info_codes), outdated)
     return reclean(db, selection, workers=workers, dry_run=dry_run, progress=progress)
+
+
+# --- past one machine ----------------------------------------------------------------------------
+
+
+def schedule(
+    nodes: Sequence[str],
+    source: str,
+    *,
+    since: str,
+    until: str | None = None,
+    every: str = "month",
+    base_url: str | None = None,
+    list_url: str | None = None,
+    settings: dict[str, str] | None = None,
+    shard_dir: str = "shards",
+    shards: Sequence[str | Path] = (),
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Schedule a backfill of ``source`` over Scrapyd ``nodes``, a partition (``every``: month,
+    day or Nd) per job with a fixed id, each job writing its shard under ``shard_dir`` on its
+    worker; partitions pending, running or done (their shard, found in ``shards``, has a finished
+    run) are left alone.  Returns the plan.  :class:`~qilucrawl.cluster.scrapyd.NodeError` for a
+    node that cannot be asked (nothing is scheduled then)."""
+    from qilucrawl.cluster.schedule import schedule as plan_and_schedule
+
+    _check_range(since, until)
+    return plan_and_schedule(nodes, source, since=since, until=until, every=every, base_url=base_url,
+                             list_url=list_url, settings=settings, shard_dir=shard_dir, shards=shards,
+                             dry_run=dry_run)  # fmt: skip
+
+
+def merge(shards: Sequence[str | Path], into: str | Path, *, progress: Any = None) -> Any:
+    """Merge shards into the archive ``into`` by infoCode, through the crawl's save path (README,
+    "Past one machine"); a shard merged before and unchanged since is skipped.  Returns a
+    :class:`qilucrawl.cluster.merge.MergeResult`."""
+    from qilucrawl.cluster.merge import merge as fold
+
+    if not shards:
+        raise OptionError("SHARD", "give at least one shard to merge")
+    with _sqlite_errors(into):
+        return fold(shards, into, progress=progress)
+
+
+def cluster_status(nodes: Sequence[str], *, shards: Sequence[str | Path] = ()) -> dict[str, Any]:
+    """Each node's jobs (pending, running, finished; ``error`` for one that cannot be asked) and
+    each shard's partition: its last run's status, exit status and counts."""
+    from qilucrawl.cluster.status import cluster_status as status
+
+    return status(nodes, shards)

@@ -118,7 +118,7 @@ class StorePipeline:
         self.store = Store(self.db_path)
         self._busy(self.busy_timeout)
         spider = self.crawler.spider
-        run_args = getattr(spider, "run_args", None) or {"spider": spider.name, "pid": os.getpid()}
+        run_args = getattr(spider, "run_args", None) or command_run_args(spider, self.crawler.settings)
         self.run_id = self.store.start_run(spider.name, run_args, os.getpid())
         self.crawler.stats.set_value("qilu/run_id", self.run_id)
 
@@ -263,6 +263,26 @@ class StorePipeline:
         if self.store is None:
             raise RuntimeError("StorePipeline used before open_spider")
         return self.store
+
+
+# Set by Scrapyd (logs, items, job folder) or the archive's own path: not the run's arguments.
+_NOT_ARGUMENTS = {"QILU_DB_PATH", "LOG_FILE", "FEEDS", "JOBDIR"}
+
+
+def command_run_args(spider: Any, settings: Any) -> dict[str, Any]:
+    """What the run row records of a crawl started by ``scrapy crawl`` (as Scrapyd starts one),
+    as the runner records its own: the spider, its arguments, the Scrapyd job id and the
+    settings given with ``-s`` (a cluster job's node and politeness among them)."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    given = {
+        name: settings[name]
+        for name in settings
+        if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in _NOT_ARGUMENTS
+    }
+    arguments = dict(getattr(spider, "arguments", None) or {})
+    job = getattr(spider, "_job", None)  # Scrapyd passes its job id as the spider argument _job
+    return {"spider": spider.name, **arguments, **({"job": job} if job else {}), "settings": given, "pid": os.getpid()}
 
 
 def _in_transaction(store: Store, write: Callable[[Store], _T]) -> _T:

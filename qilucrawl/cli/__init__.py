@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from qilucrawl.cli import crawling, maintenance, operating, pages, publishing, reading
+from qilucrawl.cli import cluster, crawling, maintenance, operating, pages, publishing, reading
 from qilucrawl.version import __version__
 
 
@@ -23,3 +23,5 @@ for command in (crawling.crawl, crawling.backfill, crawling.import_, reading.exp
                 publishing.datasette_metadata):  # fmt: skip
     cli.add_command(command)
 cli.add_command(operating.canary)
+for command in (cluster.schedule, cluster.merge, cluster.cluster):  # past one machine (README)
+    cli.add_command(command)

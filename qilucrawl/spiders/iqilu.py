@@ -36,6 +36,7 @@ class IqiluSpider(scrapy.Spider):
     name = "iqilu"
     allowed_domains: list[str]
     known: KnownArticles  # what needs no fetch (set in from_crawler)
+    arguments: dict[str, str]
 
     def __init__(
         self,
@@ -47,6 +48,12 @@ class IqiluSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # As given: what a run started by `scrapy crawl` records (pipelines.command_run_args).
+        self.arguments = {
+            name: str(value)
+            for name, value in (("since", since), ("until", until), ("base_url", base_url), ("list_url", list_url))
+            if value is not None
+        }
         self.since = _as_date(since)
         self.until = _as_date(until)
         self.base_url = base_url.rstrip("/") if base_url else None
