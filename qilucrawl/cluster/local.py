@@ -129,6 +129,14 @@ class LocalNode:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(5)
 
+    def kill(self) -> None:
+        """A worker dying at once (SIGKILL to the daemon and its crawls, by its pid): no run is
+        marked, no queue written."""
+        self._kill_group()
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+
     def _kill_group(self) -> None:
         if self.process is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
