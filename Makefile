@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test bench lint clean
+.PHONY: demo cluster-demo test bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 ## demo: start the bundled offline demo site, crawl it, archive to archive/demo.db, export JSONL
 demo: $(VENV)/.installed
 	$(BIN)/qilucrawl demo --db archive/demo.db --out archive/demo.jsonl
+
+## cluster-demo: the demo site, three Scrapyd nodes on 127.0.0.2-4 (folders in build/cluster-demo/),
+## a backfill scheduled across them, the shards merged and compared with a single-process backfill
+cluster-demo: $(VENV)/.installed-dev
+	$(BIN)/python -m qilucrawl.cluster.demo --dir build/cluster-demo
 
 ## test: the whole test suite (what CI runs)
 test: $(VENV)/.installed-dev
