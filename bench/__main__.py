@@ -28,7 +28,8 @@ from typing import Any
 from bench.figures import OUT, Figure, add_size_arguments, figure_table, machine, say, size_of
 
 # In order: the fast ones first, the archive before what reads it.
-BENCHMARKS = ("extract_speed", "store_speed", "make_archive", "export_speed", "query_speed", "crawl_rate", "cron_noop")
+BENCHMARKS = ("extract_speed", "store_speed", "make_archive", "export_speed", "query_speed", "crawl_rate", "cron_noop",
+              "merge_speed")  # fmt: skip
 QUALITY = "extract_quality"
 
 

@@ -28,7 +28,9 @@ SINCE, UNTIL, EVERY = "2026-11-10", "2026-11-22", "3d"  # the demo site's iqilu 
 SETTINGS = {name: value for name, value in defaults.QILU_DEMO_SETTINGS.items() if name != "LOG_LEVEL"}
 
 
-def run_cluster(folder: Path, nodes: int, base_url: str, say: Callable[[str], None] = print) -> dict[str, Any]:
+def run_cluster(
+    folder: Path, nodes: int, base_url: str, say: Callable[[str], None] = print, every: str = EVERY
+) -> dict[str, Any]:
     """Nodes up, the backfill scheduled and finished, the shards merged into ``folder/merged.db``;
     the nodes stopped.  Returns the schedule's plan, the status, the merge and the seconds the
     jobs took."""
@@ -43,7 +45,7 @@ def run_cluster(folder: Path, nodes: int, base_url: str, say: Callable[[str], No
             say(f"scrapyd node {node.url} (pid {node.pid}, folder {node.folder})")
         urls = [node.url for node in started]
         clock = time.monotonic()
-        plan = api.schedule(urls, "iqilu", since=SINCE, until=UNTIL, every=EVERY, base_url=base_url,
+        plan = api.schedule(urls, "iqilu", since=SINCE, until=UNTIL, every=every, base_url=base_url,
                             settings=dict(SETTINGS))  # fmt: skip
         wait_for_jobs(urls, [job["job"] for job in plan["jobs"]])
         seconds = time.monotonic() - clock
