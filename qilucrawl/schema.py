@@ -229,7 +229,15 @@ def _create_v9(db: Database) -> None:
     )
     db.table("run_origins").create_index(["shard", "shard_run"], unique=True, if_not_exists=True)
     db.table("merge_watermarks").create(
-        {"shard": str, "node": str, "path": str, "last_run": int, "fingerprint": str, "merged_at": str, "merge_run": int},
+        {
+            "shard": str,
+            "node": str,
+            "path": str,
+            "last_run": int,
+            "fingerprint": str,
+            "merged_at": str,
+            "merge_run": int,
+        },
         pk="shard",
         if_not_exists=True,
     )
