@@ -98,7 +98,7 @@ def test_a_bad_threshold_setting_is_said_in_one_line(crawl_feed, db_path):
 def test_rules_merge_a_given_threshold_over_the_spider_s_defaults():
     given = {"QILU_QUALITY_THRESHOLDS": '{"iqilu": {"authors": 0.5}}'}
     rules = rules_for("iqilu", lambda name: given.get(name, getattr(defaults, name)))
-    assert rules.thresholds == {"title": 1.0, "published": 0.9, "body": 0.9, "authors": 0.5, "source": 0.9}
+    assert rules.thresholds == {**defaults.QILU_QUALITY_THRESHOLDS["iqilu"], "authors": 0.5}
     assert rules.silent_hours is None and rules.body_min_chars == 100  # silence is a feed's alarm
 
 

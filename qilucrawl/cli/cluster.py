@@ -43,7 +43,9 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 
 
 @click.group()
-@node_option
+# Not required here: `schedule backfill iqilu --help` must answer without a node; the command that
+# schedules asks for one.
+@click.option("--node", "nodes", multiple=True, metavar="URL", help="A Scrapyd node, http://HOST:6800 (repeatable).")
 @click.option("--every", default="month", show_default=True, metavar="month|day|Nd",
               help="Partition size: a calendar month, a day, or N days.")  # fmt: skip
 @click.option("--shard-dir", default="shards", show_default=True, metavar="DIR",
@@ -90,6 +92,8 @@ def schedule_iqilu(
     """
     from qilucrawl.cluster.scrapyd import NodeError
 
+    if not options["nodes"]:
+        raise click.UsageError("Missing option '--node' (before `backfill`): the Scrapyd nodes to schedule on.")
     with said_plainly():
         try:
             plan = api.schedule(
