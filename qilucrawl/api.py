@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import sqlite3
 import urllib.request
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import qilucrawl.settings as defaults
+from qilucrawl.checks import MAX_LIMIT, FilterWarning, OptionError, check_filters, check_limit, check_range  # noqa: F401  (part of the API: the CLI reads them here)
 from qilucrawl.jobs import RunResult, locked_archive, recorded_run
 from qilucrawl.schema import SCHEMA_VERSION
 from qilucrawl.store import NoArchive, Store, StoreError
@@ -41,21 +41,6 @@ SOURCES = ("feed", "iqilu")
 # A saved page or post larger than a crawl would download (DOWNLOAD_MAXSIZE) is no article
 # page: it is refused with that reason rather than read into memory and parsed for minutes.
 MAX_PAGE_BYTES = defaults.DOWNLOAD_MAXSIZE
-MAX_LIMIT = 2**63 - 1  # SQLite's largest integer
-
-
-class OptionError(ValueError):
-    """A bad value of one argument, named as the command line names it (``--category``)."""
-
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(message)
-        self.option = option
-
-
-class FilterWarning(UserWarning):
-    """A filter of an export or a search that no article matches (the archive's values said)."""
-
-
 # --- crawling ------------------------------------------------------------------------------------
 
 
@@ -303,10 +288,10 @@ def export(
         raise OptionError("--bom", f"--bom is for --format csv (a byte-order mark for Excel), not {fmt}")
     if dataset_card:
         _check_dataset_card(fmt, out)
-    _check_range(since, until)
+    check_range(since, until)
     filters = ExportFilters(since, until, source, category, changed_since_run)
     with _reading(db) as store:
-        _check_filters(store, source=source, category=category, changed_since_run=changed_since_run)
+        check_filters(store, source=source, category=category, changed_since_run=changed_since_run)
         return export_articles(
             store, fmt, out, filters, bom=bom, site_host=site_host or defaults.QILU_SITE_HOST, dataset_card=dataset_card
         )
@@ -340,10 +325,10 @@ def search(
 
     if fts_query(words) is None:
         raise OptionError("WORDS", f"nothing to search for in {words!r}: give words of letters, digits or Chinese")
-    _check_limit(limit)
-    _check_range(since, until)
+    check_limit(limit)
+    check_range(since, until)
     with _reading(db) as store:
-        _check_filters(store, source=source)
+        check_filters(store, source=source)
         return store.search(words, since=since, until=until, source=source, limit=limit)
 
 
@@ -376,7 +361,7 @@ def metrics(db: str | Path, out: str | Path) -> dict[str, Any]:
 
 def runs(db: str | Path, limit: int = 20) -> list[dict[str, Any]]:
     """Past crawls, backfills and imports with their counts, newest first."""
-    _check_limit(limit)
+    check_limit(limit)
     with _reading(db) as store:
         return store.runs(limit)
 
@@ -424,73 +409,6 @@ def _sqlite_errors(db: str | Path) -> Iterator[None]:
         yield
     except sqlite3.Error as error:
         raise StoreError(f"{db}: {error}") from error
-
-
-def _check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise OptionError("--limit", f"--limit must be from 1 to {MAX_LIMIT}, not {limit}")
-
-
-def _check_range(since: str | None, until: str | None) -> None:
-    """``until`` after ``since``: an empty range is a mistake, not a question."""
-    from qilucrawl.clean.dates import iso_option
-
-    moments = []
-    for name, value in (("--since", since), ("--until", until)):
-        try:
-            moment = iso_option(value) if value else None
-        except ValueError:
-            raise OptionError(name, f"{name} {value!r} is not a date (YYYY-MM-DD, or an ISO 8601 time)") from None
-        moments.append(moment if moment is None or "T" in moment else f"{moment}T00:00:00+08:00")
-    if moments[0] and moments[1] and moments[1] <= moments[0]:
-        raise OptionError("--until", f"--until must be after --since ({until} is not after {since})")
-
-
-def _check_filters(
-    store: Store, *, source: str | None = None, category: str | None = None, changed_since_run: int | None = None
-) -> None:
-    """Filters that cannot match are OptionErrors; a medium or category no article has, a
-    FilterWarning naming the archive's."""
-    db = store.db
-    if changed_since_run is not None:
-        last = db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
-        if last is None or not 1 <= changed_since_run <= last:
-            had = f"its runs are 1 to {last}" if last else "it has had no run"
-            raise OptionError(
-                "--changed-since-run", f"--changed-since-run {changed_since_run}: no such run in the archive ({had})"
-            )
-    if category is not None:
-        from qilucrawl.clean.media import category_slug
-
-        if category != category_slug(category):  # not a slug: a medium's name?
-            filed = db.execute("SELECT category FROM articles WHERE source = ? LIMIT 1", [category]).fetchone()
-            slug = filed[0] if filed else category_slug(category)
-            hint = f"its slug would be {slug}"
-            if filed:
-                hint = f"{category}'s articles are filed under {slug}: --category {slug}, or --source {category}"
-            raise OptionError(
-                "--category", f"--category takes a slug (lower-case pinyin, e.g. qiluwang), not {category!r}: {hint}"
-            )
-        if db.execute("SELECT 1 FROM articles WHERE category = ? LIMIT 1", [category]).fetchone() is None:
-            known = _most_common(db, "category")
-            warnings.warn(f"--category {category}: no article is filed under it; the archive's categories: {known}",
-                          FilterWarning, stacklevel=3)  # fmt: skip
-    if (
-        source is not None
-        and db.execute("SELECT 1 FROM articles WHERE source = ? LIMIT 1", [source]).fetchone() is None
-    ):
-        known = _most_common(db, "source")
-        warnings.warn(f"--source {source}: no article has this medium; the archive's media: {known}",
-                      FilterWarning, stacklevel=3)  # fmt: skip
-
-
-def _most_common(db: Any, column: str, shown: int = 12) -> str:
-    """The archive's values of ``column`` (source or category), most articles first."""
-    sql = f"SELECT {column}, COUNT(*) AS n FROM articles WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY n DESC"
-    values = [row[0] for row in db.execute(sql).fetchall()]
-    if not values:
-        return "none (the archive has no articles)"
-    return ", ".join(values[:shown]) + (f" and {len(values) - shown} more" if len(values) > shown else "")
 
 
 # --- the demo ------------------------------------------------------------------------------------
@@ -589,7 +507,7 @@ def schedule(
     node that cannot be asked (nothing is scheduled then)."""
     from qilucrawl.cluster.schedule import schedule as plan_and_schedule
 
-    _check_range(since, until)
+    check_range(since, until)
     return plan_and_schedule(nodes, source, since=since, until=until, every=every, base_url=base_url,
                              list_url=list_url, settings=settings, shard_dir=shard_dir, shards=shards,
                              dry_run=dry_run)  # fmt: skip
