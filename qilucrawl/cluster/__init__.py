@@ -7,7 +7,7 @@
 - :mod:`.merge` folds shards into one archive through the crawl's save path (``qilucrawl merge``);
 - :mod:`.status` says what each node and each shard did (``qilucrawl cluster status``);
 - :mod:`.local` starts Scrapyd nodes on loopback for the demo and the tests; :mod:`.demo` is
-  ``make cluster-demo``.
+  ``make cluster-demo`` (its driver is qilucrawl.cli.cluster_demo, beside the commands it runs).
 
 Nothing here imports Scrapy: a worker's crawl runs in Scrapyd's own ``scrapy crawl`` process.
 """
