@@ -31,7 +31,7 @@ demo: $(VENV)/.installed
 ## cluster-demo: the demo site, three Scrapyd nodes on 127.0.0.2-4 (folders in build/cluster-demo/),
 ## a backfill scheduled across them, the shards merged and compared with a single-process backfill
 cluster-demo: $(VENV)/.installed-dev
-	$(BIN)/python -m qilucrawl.cluster.demo --dir build/cluster-demo
+	$(BIN)/python -m qilucrawl.cli.cluster_demo --dir build/cluster-demo
 
 ## test: the whole test suite (what CI runs)
 test: $(VENV)/.installed-dev

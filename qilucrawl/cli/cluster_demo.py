@@ -7,7 +7,7 @@ the shards, and says whether the merged archive equals a single-process backfill
 range (the same infoCodes, content hashes and revision counts).  The nodes are stopped by their
 pids whatever happens.
 
-    .venv/bin/python -m qilucrawl.cluster.demo [--dir build/cluster-demo] [--nodes 3]
+    .venv/bin/python -m qilucrawl.cli.cluster_demo [--dir build/cluster-demo] [--nodes 3]
 """
 
 from __future__ import annotations
