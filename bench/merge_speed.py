@@ -121,7 +121,7 @@ def forget_watermarks(target: Path) -> None:
 
 def cluster_rate(nodes: int, folder: Path) -> tuple[float, int]:
     """(seconds, partitions) of the cluster demo's backfill in day partitions on ``nodes`` nodes."""
-    from qilucrawl.cluster.demo import run_cluster
+    from qilucrawl.cli.cluster_demo import run_cluster
     from qilucrawl.demo.server import DemoServer
 
     with DemoServer() as server:
