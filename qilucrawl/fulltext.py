@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from operator import add
+from typing import TypeVar
 
 # CJK ideographs: the basic block, extension A, compatibility, and extensions B–G (𠮷, 𪚥 …).
 _BMP_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -36,6 +38,7 @@ _IS_HAN = re.compile(f"[{_HAN}]")
 # slot.  An article with no time sorts before every dated one.
 SLOTS = 1024
 _SNIPPET_WIDTH = 24
+T = TypeVar("T")
 
 
 def segment(text: str | None) -> str:
@@ -55,7 +58,7 @@ def _pairs(run: re.Match[str]) -> str:
     chars = run.group(0)
     if len(chars) == 1:
         return f" {chars} "
-    return " " + " ".join(chars[i : i + 2] for i in range(len(chars) - 1)) + " "
+    return " " + " ".join(map(add, chars[:-1], chars[1:])) + " "  # each character and the next
 
 
 def query_terms(query: str) -> list[str]:
@@ -158,7 +161,10 @@ def rebuild(conn: sqlite3.Connection, chunk: int = 2000) -> int:
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
     conn.execute("DELETE FROM search_keys")
     done = 0
-    cursor = conn.execute("SELECT info_code, published_at, source, title, body_text FROM articles")
+    # Roughly in key order already (keys grow with the publish time): see index_rows.
+    cursor = conn.execute(
+        "SELECT info_code, published_at, source, title, body_text FROM articles ORDER BY published_at"
+    )
     while rows := cursor.fetchmany(chunk):
         index_rows(conn, rows)
         done += len(rows)
@@ -168,8 +174,11 @@ def rebuild(conn: sqlite3.Connection, chunk: int = 2000) -> int:
 def unindex(conn: sqlite3.Connection, info_codes: list[str]) -> None:
     """Take the stored versions of ``articles`` out of the index (with the text they were
     indexed with: a contentless index needs it to find their tokens)."""
-    marks = ",".join("?" * len(info_codes))
-    old = conn.execute(INDEXED_TEXT_SQL + f"k.info_code IN ({marks})", info_codes).fetchall()
+    old = []
+    for chunk in _chunks(info_codes):
+        marks = ",".join("?" * len(chunk))
+        old += conn.execute(INDEXED_TEXT_SQL + f"k.info_code IN ({marks})", chunk).fetchall()
+    old.sort()  # in key order, as index_rows writes
     conn.executemany(FTS_DELETE_SQL, [(key, segment(title), segment(body)) for key, title, body in old])
     conn.executemany("DELETE FROM search_keys WHERE key = ?", [(key,) for key, _, _ in old])
 
@@ -177,15 +186,41 @@ def unindex(conn: sqlite3.Connection, info_codes: list[str]) -> None:
 def index_rows(
     conn: sqlite3.Connection, rows: Iterable[tuple[str, str | None, str | None, str | None, str | None]]
 ) -> None:
-    """Index (info_code, published_at, source, title, body_text) rows, each under its own key."""
-    texts = []
-    for code, published, source, title, body in rows:
-        key = search_key(published, code)
-        while conn.execute("SELECT 1 FROM search_keys WHERE key = ?", [key]).fetchone():
+    """Index (info_code, published_at, source, title, body_text) rows, each under its own key.
+
+    Written in key order: FTS5 starts a new segment whenever a key is lower than the one before
+    it in a transaction, and indexing a batch in any other order took twice as long (merging
+    the little segments)."""
+    rows = list(rows)
+    wanted = [search_key(published, code) for code, published, *_ in rows]
+    asked, taken = set(wanted), _keys_taken(conn, wanted)
+    keyed: list[tuple[int, str, str | None, str | None, str | None]] = []
+    for key, (code, _, source, title, body) in zip(wanted, rows, strict=True):
+        while key in taken or (key not in asked and _key_taken(conn, key)):
             key += 1  # another article of the same second took this slot
-        conn.execute(KEY_SQL, [key, code, source])
-        texts.append((key, segment(title), segment(body)))
-    conn.executemany(FTS_SQL, texts)
+        taken.add(key)
+        keyed.append((key, code, source, title, body))
+    keyed.sort(key=lambda row: row[0])
+    conn.executemany(KEY_SQL, [(key, code, source) for key, code, source, _, _ in keyed])
+    conn.executemany(FTS_SQL, [(key, segment(title), segment(body)) for key, _, _, title, body in keyed])
+
+
+def _keys_taken(conn: sqlite3.Connection, keys: list[int]) -> set[int]:
+    """Which of ``keys`` the index holds already."""
+    taken: set[int] = set()
+    for chunk in _chunks(keys):
+        marks = ",".join("?" * len(chunk))
+        taken.update(key for (key,) in conn.execute(f"SELECT key FROM search_keys WHERE key IN ({marks})", chunk))
+    return taken
+
+
+def _key_taken(conn: sqlite3.Connection, key: int) -> bool:
+    return conn.execute("SELECT 1 FROM search_keys WHERE key = ?", [key]).fetchone() is not None
+
+
+def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def matching(

@@ -133,3 +133,41 @@ def test_an_archive_indexed_by_schema_4_is_reindexed_where_it_differs(tmp_path):
     assert _codes(store, "𠮷野家") == _codes(store, "𠮷") == ["NW202611180000000011"]
     assert _codes(store, "开业") == ["NW202611180000000011", "NW202611180000000012"]
     store.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def _codes_in_one_slot(count):
+    """``count`` infoCodes whose keys share a slot when published in the same second."""
+    import zlib
+
+    from qilucrawl.fulltext import SLOTS
+
+    found, number = [], 0
+    while len(found) < count:
+        code = f"NW2026111800000{number:05d}"
+        if zlib.crc32(code.encode()) % SLOTS == 7:
+            found.append(code)
+        number += 1
+    return found
+
+
+def test_articles_of_one_second_in_one_slot_each_get_a_key_of_their_own(tmp_path):
+    from tests.test_store import article
+
+    first, second, third, fourth = _codes_in_one_slot(4)
+    store = Store(tmp_path / "a.db")
+    store.save_articles([article("<p>甲乙丙。</p>", first)])  # the slot taken by an earlier batch
+    store.save_articles(  # then three more in one batch: each moves up past the others
+        [
+            article("<p>甲乙丙丁。</p>", second),
+            article("<p>甲乙丙戊。</p>", third),
+            article("<p>甲乙丙己。</p>", fourth),
+        ]
+    )
+    keys = dict(store.db.execute("SELECT info_code, key FROM search_keys").fetchall())
+    assert sorted(keys.values()) == [keys[first] + step for step in range(4)]
+    assert _codes(store, "甲乙丙") == sorted([first, second, third, fourth])
+    assert _codes(store, "丙丁") == [second] and _codes(store, "丙戊") == [third] and _codes(store, "丙己") == [fourth]
+    store.save_articles([article("<p>甲乙丙庚。</p>", third)])  # a new version re-indexed under a key of its own
+    assert _codes(store, "丙戊") == [] and _codes(store, "丙庚") == [third]
+    assert _codes(store, "甲乙丙") == sorted([first, second, third, fourth])
+    store.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
