@@ -21,7 +21,6 @@ imported only by the functions that crawl.
 from __future__ import annotations
 
 import sqlite3
-import urllib.request
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,7 +33,6 @@ from qilucrawl.checks import MAX_LIMIT, FilterWarning, OptionError, check_filter
 from qilucrawl.jobs import RunResult, locked_archive, recorded_run
 from qilucrawl.schema import SCHEMA_VERSION
 from qilucrawl.store import NoArchive, Store, StoreError
-from qilucrawl.version import __version__
 
 DEFAULT_DB = defaults.QILU_DB_PATH
 SOURCES = ("feed", "iqilu")
@@ -206,8 +204,9 @@ def parse_page(
     from qilucrawl.exporters import record
     from qilucrawl.extract import extract
     from qilucrawl.items import INFO_CODE, ExtractError, ListEntry, Page
+    from qilucrawl.page_source import read_page
 
-    body, fetched_from = _read_source(source)
+    body, fetched_from = read_page(source, MAX_PAGE_BYTES)
     entry = None
     if title or published or media:
         code = INFO_CODE.search(url or "")
@@ -235,26 +234,6 @@ def _no_title_hint(body: bytes) -> str:
     if kind == FEED_TEXT:
         return "a text-endpoint response has none: give the list's with --title"
     return "give one with --title"
-
-
-def _read_source(source: str | Path | bytes) -> tuple[bytes, str | None]:
-    """The page's bytes and where they came from; ExtractError for one over MAX_PAGE_BYTES or
-    a file that is no regular file (a FIFO would block for good)."""
-    from qilucrawl.importer import TooLarge, read_capped, too_large
-
-    if isinstance(source, bytes):
-        if len(source) > MAX_PAGE_BYTES:
-            raise TooLarge(too_large(len(source), MAX_PAGE_BYTES))
-        return source, None
-    if str(source).startswith(("http://", "https://")):
-        request = urllib.request.Request(str(source), headers={"User-Agent": f"qilucrawl/{__version__}"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read(MAX_PAGE_BYTES + 1)
-            if len(body) > MAX_PAGE_BYTES:
-                raise TooLarge(too_large(len(body), MAX_PAGE_BYTES))
-            return body, response.geturl()
-    path = Path(source)
-    return read_capped(path, MAX_PAGE_BYTES), path.resolve().as_uri()
 
 
 # --- reading the archive -------------------------------------------------------------------------
