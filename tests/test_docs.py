@@ -51,3 +51,21 @@ def test_every_command_has_help_and_is_in_the_readme():
             command = command.commands[part]  # type: ignore[attr-defined]
         assert (command.help or "").strip(), f"{name} has no help text"
         assert f"qilucrawl {name}" in README, f"the README does not show `qilucrawl {name}`"
+
+
+def test_every_function_of_the_api_is_importable_from_the_package_and_in_the_readme():
+    import inspect
+
+    import qilucrawl
+    from qilucrawl import api
+
+    public = {
+        name
+        for name, value in vars(api).items()
+        if inspect.isfunction(value) and value.__module__ == api.__name__ and not name.startswith("_")
+    }
+    public -= {"demo"}  # ``qilucrawl.demo`` is the demo site's package; the README says so
+    assert public <= set(qilucrawl.__all__), public - set(qilucrawl.__all__)
+    assert all(getattr(qilucrawl, name) is getattr(api, name) for name in public)
+    table = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    assert not [name for name in public if f"`{name}(" not in table]
