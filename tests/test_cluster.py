@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from qilucrawl.cluster.compare import compare, versions_of
 from qilucrawl.cluster.local import LocalNode, loopback_hosts, wait_for_jobs
-from qilucrawl.cluster.merge import compare, versions_of
 from qilucrawl.cluster.partitions import partitions, shared_politeness
 from qilucrawl.cluster.scrapyd import Node
 from qilucrawl.items import Article, Page

@@ -61,7 +61,7 @@ def run_cluster(
 def main(argv: list[str] | None = None) -> int:
     from qilucrawl import api
     from qilucrawl.cli.cluster import print_merge, print_plan, print_status
-    from qilucrawl.cluster.merge import compare
+    from qilucrawl.cluster.compare import compare
     from qilucrawl.demo.server import DemoServer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

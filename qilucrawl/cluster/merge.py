@@ -497,38 +497,3 @@ def _copy_seen(conn: sqlite3.Connection, runs: dict[int, int], after_run: int) -
         [(*row[:4], runs.get(row[4]) if row[4] is not None else None, row[5]) for row in filtered],
     )
     return len(rows)
-
-
-# --- comparing archives -------------------------------------------------------------------------------
-
-
-def versions_of(db: str | Path) -> dict[str, tuple[str, tuple[str, ...], int]]:
-    """info_code -> (current content hash, every content hash held, number of versions)."""
-    store = Store(db, readonly=True)
-    try:
-        conn = store.db.conn
-        found: dict[str, tuple[str, tuple[str, ...], int]] = {}
-        history: dict[str, list[str]] = {}
-        for code, content_hash in conn.execute("SELECT info_code, content_hash FROM revisions ORDER BY revision"):
-            history.setdefault(code, []).append(content_hash)
-        for code, content_hash in conn.execute("SELECT info_code, content_hash FROM articles"):
-            held = [*history.get(code, []), content_hash]
-            found[code] = (content_hash, tuple(sorted(held)), len(held))
-        return found
-    finally:
-        store.close()
-
-
-def compare(first: str | Path, second: str | Path) -> dict[str, Any]:
-    """Whether two archives hold the same articles: the same infoCodes, current content hashes,
-    content hashes held and revision counts; what differs if not."""
-    a, b = versions_of(first), versions_of(second)
-    differing = sorted(code for code in a.keys() & b.keys() if a[code] != b[code])
-    return {
-        "same": a == b,
-        "articles": [len(a), len(b)],
-        "revisions": [sum(v[2] - 1 for v in a.values()), sum(v[2] - 1 for v in b.values())],
-        "only_in_first": sorted(a.keys() - b.keys()),
-        "only_in_second": sorted(b.keys() - a.keys()),
-        "differing": differing,
-    }
