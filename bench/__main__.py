@@ -29,7 +29,7 @@ from bench.figures import OUT, Figure, add_size_arguments, figure_table, machine
 
 # In order: the fast ones first, the archive before what reads it.
 BENCHMARKS = ("extract_speed", "store_speed", "make_archive", "export_speed", "query_speed", "crawl_rate", "cron_noop",
-              "merge_speed")  # fmt: skip
+              "merge_speed", "signal_stop")  # fmt: skip
 QUALITY = "extract_quality"
 
 
