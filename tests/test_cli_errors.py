@@ -496,7 +496,6 @@ def test_a_page_over_the_size_cap_is_refused_with_that_reason(tmp_path):
     assert result.returncode == ExitStatus.FAILURES and "not a regular file (a FIFO)" in result.stdout
 
 
-
 def test_a_url_that_cannot_be_fetched_is_said_in_words_a_reader_acts_on(demo_server):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -507,6 +506,7 @@ def test_a_url_that_cannot_be_fetched_is_said_in_words_a_reader_acts_on(demo_ser
     assert refused == "cannot fetch it: connection refused"
     assert missing.startswith("the server answered HTTP 404")
     assert "urlopen" not in result.stdout and "Errno" not in result.stdout
+
 
 # --- 7. --help examples --------------------------------------------------------------------------
 
