@@ -2,7 +2,9 @@
 
 The Python API (:mod:`qilucrawl.api`) is here too — ``qilucrawl.crawl(...)``, ``qilucrawl.search(...)``
 — loaded when first used, so that importing the package costs nothing.  (``qilucrawl.api.demo``
-runs the demo; ``qilucrawl.demo`` is the demo site's package.)
+runs the demo; ``qilucrawl.demo`` is the demo site's package.)  ``canary``,
+``datasette_metadata``, ``metrics`` and ``reprocess`` are modules of the package too: their
+functions are called from :mod:`qilucrawl.api`.
 """
 
 from typing import Any
@@ -12,16 +14,12 @@ from qilucrawl.version import __version__
 __all__ = [
     "__version__",
     "backfill",
-    "canary",
     "cluster_status",
     "crawl",
-    "datasette_metadata",
     "export",
     "import_archive",
     "merge",
-    "metrics",
     "parse_page",
-    "reprocess",
     "runs",
     "schedule",
     "search",
