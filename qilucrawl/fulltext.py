@@ -175,7 +175,7 @@ def unindex(conn: sqlite3.Connection, info_codes: list[str]) -> None:
     """Take the stored versions of ``articles`` out of the index (with the text they were
     indexed with: a contentless index needs it to find their tokens)."""
     old = []
-    for chunk in _chunks(info_codes):
+    for chunk in in_chunks(info_codes):
         marks = ",".join("?" * len(chunk))
         old += conn.execute(INDEXED_TEXT_SQL + f"k.info_code IN ({marks})", chunk).fetchall()
     old.sort()  # in key order, as index_rows writes
@@ -208,7 +208,7 @@ def index_rows(
 def _keys_taken(conn: sqlite3.Connection, keys: list[int]) -> set[int]:
     """Which of ``keys`` the index holds already."""
     taken: set[int] = set()
-    for chunk in _chunks(keys):
+    for chunk in in_chunks(keys):
         marks = ",".join("?" * len(chunk))
         taken.update(key for (key,) in conn.execute(f"SELECT key FROM search_keys WHERE key IN ({marks})", chunk))
     return taken
@@ -218,7 +218,8 @@ def _key_taken(conn: sqlite3.Connection, key: int) -> bool:
     return conn.execute("SELECT 1 FROM search_keys WHERE key = ?", [key]).fetchone() is not None
 
 
-def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
+def in_chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
+    """``items`` in lists short enough for one ``IN (…)`` of SQL parameters each (the store's too)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

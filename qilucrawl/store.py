@@ -20,7 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from qilucrawl.clean.dates import now_iso
-from qilucrawl.fulltext import index_rows, matching, query_terms, result_snippet, unindex
+from qilucrawl.fulltext import in_chunks, index_rows, matching, query_terms, result_snippet, unindex
 from qilucrawl.items import Article, Failure, Filtered, Page
 from qilucrawl.schema import ARTICLE_COLUMNS, JSON_COLUMNS, RUN_COUNTS, SCHEMA_VERSION, foreign_tables, migrate
 from qilucrawl.versions import decide, rounds
@@ -233,7 +233,7 @@ class Store:
         path of a re-crawl: no body is read here)."""
         rows: dict[str, dict[str, Any]] = {}
         names = ("info_code", "content_hash", "revision", "first_seen_at")  # all in articles_state
-        for chunk in _chunks(list(dict.fromkeys(info_codes)), 500):
+        for chunk in in_chunks(list(dict.fromkeys(info_codes))):
             marks = ",".join("?" * len(chunk))
             # The planner prefers the key's own index, which then reads each row for the hash.
             sql = f"SELECT {', '.join(names)} FROM articles INDEXED BY articles_state WHERE info_code IN ({marks})"
@@ -345,7 +345,7 @@ class Store:
         return [found[code] for code in codes if code in found]
 
     def _read(self, info_codes: list[str]) -> Iterator[dict[str, Any]]:
-        for chunk in _chunks(info_codes, 500):
+        for chunk in in_chunks(info_codes):
             marks = ",".join("?" * len(chunk))
             yield from self.db.query(
                 "SELECT info_code, title, published_at, source, category, body_text FROM articles"
@@ -522,8 +522,3 @@ def _our_schema(db: Database, path: Path, readonly: bool) -> int:
     if readonly and tables == []:  # an empty database: a writer would make an archive of it
         raise NoArchive(f"no archive at {path}: the file is an empty database")
     return version
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
